@@ -1,0 +1,37 @@
+"""`python -m dojo COMMAND`: what the nox sessions call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dojo import manifest, runner
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dojo", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    kata = commands.add_parser("kata", help="check your code in katas/ (all katas when none is named)")
+    kata.add_argument("names", nargs="*", metavar="NAME")
+    kata.add_argument("--impl", default="katas", help="katas (default), solutions, or a submission folder")
+    solutions = commands.add_parser("solutions", help="check the reference solutions")
+    solutions.add_argument("names", nargs="*", metavar="NAME")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, pytest_args = build_parser().parse_known_args(argv)
+    try:
+        if args.command == "kata":
+            return runner.main(args.names, args.impl, pytest_args)
+        if args.command == "solutions":
+            return runner.main(args.names, "solutions", pytest_args)
+    except (manifest.ManifestError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

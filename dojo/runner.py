@@ -1,0 +1,105 @@
+"""Run katas' tests against an implementation and tell the learner, kata by kata, what is still wrong."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from dojo import manifest
+from dojo.manifest import ROOT, Kata
+from dojo.pytest_plugin import NOT_STARTED, PASSED, ResultCollector, TestResult
+from dojo.remote import Implementation, display_path
+
+
+@dataclass
+class KataReport:
+    kata: Kata
+    results: list[TestResult]
+    has_hidden: bool
+
+    @property
+    def passed(self) -> int:
+        return sum(r.outcome == PASSED for r in self.results)
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.results) and self.passed == len(self.results)
+
+    @property
+    def not_started(self) -> bool:
+        failing = [r for r in self.results if r.outcome != PASSED]
+        return bool(failing) and all(r.outcome == NOT_STARTED for r in failing) and self.passed == 0
+
+
+def select(names: Sequence[str]) -> list[Kata]:
+    """The named katas in the order given, or all of them in manifest order."""
+    return [manifest.get(name) for name in names] if names else list(manifest.load())
+
+
+def collect(katas: Sequence[Kata], impl: str, pytest_args: Sequence[str] = ()) -> tuple[list[KataReport], list[str]]:
+    """Run the katas' public and hidden tests in this process (the learner's code runs in workers)."""
+    files = [str(path) for kata in katas for path in kata.test_files()]
+    collector = ResultCollector()
+    args = [*files, f"--kata-impl={impl}", "-p", "no:terminal", f"--rootdir={ROOT}", *pytest_args]
+    pytest.main(args, plugins=[collector])
+    reports = [
+        KataReport(kata, [r for r in collector.ordered() if r.kata == kata.name], kata.hidden_tests().exists())
+        for kata in katas
+    ]
+    return reports, collector.collection_errors
+
+
+def _marks() -> tuple[str, str]:
+    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
+    return ("✓", "✗") if encoding.startswith("utf") else ("+", "x")
+
+
+def render(report: KataReport, implementation: Implementation) -> str:
+    """The learner's view of one kata: each requirement, what broke it, and what to do next."""
+    kata = report.kata
+    ok, bad = _marks()
+    where = display_path(implementation.module_path(kata))
+    lines = [f"== {kata.name}: {kata.title} ({where})"]
+    if report.not_started:
+        lines.append(f"{kata.name}: not started yet: open {where}, read the prompt in its docstring, "
+                     "and replace `raise NotImplementedError` with your code.")
+        return "\n".join(lines)
+    shown: dict[str, str] = {}
+    for result in report.results:
+        tag = "" if result.group in ("public", "hidden") else f" [{result.group}]"
+        if result.outcome == PASSED:
+            lines.append(f"  {ok} {result.requirement}{tag}")
+            continue
+        lines.append(f"  {bad} {result.requirement}{tag} ({result.group if tag == '' else result.outcome})")
+        message = result.message.strip() or result.outcome
+        if message in shown:
+            lines.append(f"      (the same failure as: {shown[message]})")
+        else:
+            shown[message] = result.requirement
+            lines.extend("      " + line for line in message.splitlines())
+    total = len(report.results)
+    if report.solved and report.has_hidden:
+        lines.append(f"{kata.name}: solved: all {total} requirements met.")
+    elif report.solved:
+        lines.append(f"{kata.name}: public tests passed; hidden tests run when your work is graded.")
+    else:
+        lines.append(f"{kata.name}: {report.passed} of {total} requirements met. "
+                     f"Stuck? Run `nox -s hint -- {kata.name}` for a hint.")
+    return "\n".join(lines)
+
+
+def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] = ()) -> int:
+    """Run and report; exit status 0 only when every test of every named kata passed."""
+    katas = select(names)
+    implementation = Implementation.parse(impl)
+    reports, errors = collect(katas, impl, pytest_args)
+    for error in errors:
+        print(f"The kata's tests could not be collected (a bug in the dojo, not in your code):\n{error}")
+    for report in reports:
+        print(render(report, implementation))
+    everything_passed = not errors and all(r.solved for r in reports)
+    return 0 if everything_passed else 1
+

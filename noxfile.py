@@ -1,0 +1,45 @@
+"""The dojo's front door: `nox -l` lists what you can do."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "lint"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    session.install(*PYPROJECT["project"]["dependencies"])
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def kata(session: nox.Session) -> None:
+    """Check your code in katas/ against the kata's tests: `nox -s kata -- palindrome`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "kata", *session.posargs)
+
+
+@nox.session
+def solutions(session: nox.Session) -> None:
+    """Check the reference solutions against every test (`-- NAME...` for some)."""
+    _install(session)
+    session.run("python", "-m", "dojo", "solutions", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the project's whole test suite, the katas' tests against the references included."""
+    _install(session)
+    session.run("pytest", "--kata-impl=solutions", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint with ruff."""
+    _install(session, "lint")
+    session.run("ruff", "check", *session.posargs)

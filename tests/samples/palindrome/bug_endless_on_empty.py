@@ -1,0 +1,7 @@
+def is_palindrome(text):
+    if not isinstance(text, str):
+        raise TypeError
+    s = "".join(c for c in text if c.isalnum()).casefold()
+    while not s:
+        pass
+    return s == s[::-1]

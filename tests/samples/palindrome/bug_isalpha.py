@@ -1,0 +1,5 @@
+def is_palindrome(text):
+    if not isinstance(text, str):
+        raise TypeError
+    s = "".join(c for c in text if c.isalpha()).casefold()
+    return s == s[::-1]

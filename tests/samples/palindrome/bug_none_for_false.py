@@ -1,0 +1,6 @@
+def is_palindrome(text):
+    if not isinstance(text, str):
+        raise TypeError
+    s = "".join(c for c in text if c.isalnum()).casefold()
+    if s == s[::-1]:
+        return True
