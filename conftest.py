@@ -3,8 +3,10 @@ learner's stubs, the reference solutions and a student's submission."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -12,7 +14,11 @@ from hypothesis import settings
 from dojo import manifest, profiles
 from dojo.remote import Implementation, KataProxy, WorkerPool
 
+if TYPE_CHECKING:  # SQLAlchemy loads only when a SQL kata's test asks for a database
+    from dojo.database import Database, Schema
+
 pytest_plugins = ["dojo.pytest_plugin"]
+IMPLEMENTATION = pytest.StashKey[Implementation]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,6 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="code under test: the learner's katas/ (default), solutions/, or a submission folder")
     group.addoption("--kata-profile", default=profiles.default(), choices=profiles.NAMES,
                     help="Hypothesis profile (default: $KATA_PROFILE, 'ci' under CI, else 'learner')")
+    group.addoption("--kata-db", metavar="URL", default=None,
+                    help="database for the SQL katas (default: $KATA_DATABASE_URL, else SQLite in memory)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,10 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     implementation = config.stash[IMPLEMENTATION]
-    return f"kata: implementation {implementation.label}, hypothesis profile {config.getoption('--kata-profile')}"
+    backend = database_url(config).split(":", 1)[0].split("+")[0]
+    return (f"kata: implementation {implementation.label}, hypothesis profile {config.getoption('--kata-profile')}, "
+            f"database {backend}")
 
-
-IMPLEMENTATION = pytest.StashKey[Implementation]()
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +60,27 @@ def kata(request: pytest.FixtureRequest, kata_workers: WorkerPool) -> KataProxy:
     """The code under test for this test module's kata (named by the file: test_<kata>.py)."""
     name = Path(str(request.path)).stem.removeprefix("test_")
     return KataProxy(kata_workers, manifest.get(name))
+
+
+def database_url(config: pytest.Config) -> str:
+    return config.getoption("--kata-db") or os.environ.get("KATA_DATABASE_URL") or "sqlite://"
+
+
+@pytest.fixture(scope="session")
+def kata_database(pytestconfig: pytest.Config) -> Iterator[Database]:
+    from dojo.database import Database, DatabaseSetupError
+
+    database = Database(database_url(pytestconfig))
+    try:
+        database.check()
+    except DatabaseSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def database(kata_database: Database) -> Iterator[Schema]:
+    """A clean schema with the kata tables, for this test only."""
+    with kata_database.schema() as schema:
+        yield schema

@@ -26,6 +26,8 @@ from dojo import worker as wire
 from dojo.manifest import ROOT, Kata
 
 WORKER_SCRIPT = Path(wire.__file__).resolve()
+# The dojo modules learner code may import (`from dojo.tables import Employee`); nothing else of the project.
+LEARNER_API = ("tables.py",)
 OUTPUT_LIMIT = 1024 * 1024  # bytes of a worker's printed output kept; the rest is cut with a note
 
 
@@ -151,10 +153,16 @@ class Worker:
             self.load_failure = (f"{self.shown} does not exist. Create it with: {', '.join(self.kata.functions)} "
                                  f"(in a fresh clone it is the kata's stub).")
             return
+        lib = self._home / "lib"
+        if not lib.exists():
+            (lib / "dojo").mkdir(parents=True)
+            (lib / "dojo" / "__init__.py").touch()
+            for name in LEARNER_API:
+                shutil.copy(WORKER_SCRIPT.with_name(name), lib / "dojo" / name)
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(to_child), str(from_child)],
+            [sys.executable, "-I", str(WORKER_SCRIPT), str(to_child), str(from_child), str(lib)],
             pass_fds=(to_child, from_child),
             stdin=subprocess.DEVNULL,
             stdout=self._output,

@@ -1,7 +1,7 @@
 """The worker: the only process that imports and runs learner code.
 
-Run as a script (`python -I worker.py READ_FD WRITE_FD`), so neither the project nor the learner's
-folder is on `sys.path`. It speaks length-prefixed JSON over two pipes; `dojo.remote` is the other end.
+Run as a script (`python -I worker.py READ_FD WRITE_FD LIB`), so neither the project nor the learner's
+folder is on `sys.path`; LIB holds the few modules learners may import from the dojo (its tables). It speaks length-prefixed JSON over two pipes; `dojo.remote` is the other end.
 Values cross as tagged JSON of a few exact types; anything else is described, never pickled.
 
 This file imports the standard library only (kata extensions load their own dependencies), and the
@@ -251,6 +251,7 @@ class Session:
 
 def main() -> None:
     read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
+    sys.path.insert(0, sys.argv[3])
     sys.stdin = io.StringIO()  # learner code that reads input gets end-of-file, not a hang
     session = Session()
     while True:
