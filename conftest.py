@@ -27,8 +27,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="code under test: the learner's katas/ (default), solutions/, or a submission folder")
     group.addoption("--kata-profile", default=profiles.default(), choices=profiles.NAMES,
                     help="Hypothesis profile (default: $KATA_PROFILE, 'ci' under CI, else 'learner')")
-    group.addoption("--kata-db", metavar="URL", default=None,
-                    help="database for the SQL katas (default: $KATA_DATABASE_URL, else SQLite in memory)")
+    group.addoption("--kata-db", metavar="URL", action="append", default=None,
+                    help="database for the SQL katas, repeatable (default: SQLite in memory, and $KATA_DATABASE_URL "
+                         "when set)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,9 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     implementation = config.stash[IMPLEMENTATION]
-    backend = database_url(config).split(":", 1)[0].split("+")[0]
+    backends = " and ".join(backend(url) for url in database_urls(config))
     return (f"kata: implementation {implementation.label}, hypothesis profile {config.getoption('--kata-profile')}, "
-            f"database {backend}")
+            f"SQL on {backends}")
 
 
 
@@ -62,15 +63,29 @@ def kata(request: pytest.FixtureRequest, kata_workers: WorkerPool) -> KataProxy:
     return KataProxy(kata_workers, manifest.get(name))
 
 
-def database_url(config: pytest.Config) -> str:
-    return config.getoption("--kata-db") or os.environ.get("KATA_DATABASE_URL") or "sqlite://"
+def database_urls(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--kata-db")
+    if chosen:
+        return list(chosen)
+    return ["sqlite://", *filter(None, [os.environ.get("KATA_DATABASE_URL")])]
+
+
+def backend(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Every SQL test runs once per configured database, so a bug that shows only on PostgreSQL is named as such.
+    if "kata_database" in metafunc.fixturenames:
+        urls = database_urls(metafunc.config)
+        metafunc.parametrize("kata_database", urls, indirect=True, scope="session", ids=[backend(u) for u in urls])
 
 
 @pytest.fixture(scope="session")
-def kata_database(pytestconfig: pytest.Config) -> Iterator[Database]:
+def kata_database(request: pytest.FixtureRequest) -> Iterator[Database]:
     from dojo.database import Database, DatabaseSetupError
 
-    database = Database(database_url(pytestconfig))
+    database = Database(request.param)
     try:
         database.check()
     except DatabaseSetupError as error:

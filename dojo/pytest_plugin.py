@@ -93,8 +93,12 @@ class ResultCollector:
                 name, doc = item.parent.name, getattr(item.parent.obj, "__doc__", None)
             else:
                 name = item.name
+            sentence = requirement(name, doc)
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None:
+                sentence += f" (on {callspec.id})"
             self.results[item.nodeid] = TestResult(
-                item.nodeid, kata_of(item.path), group_of(item), requirement(name, doc), "pending")
+                item.nodeid, kata_of(item.path), group_of(item), sentence, "pending")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

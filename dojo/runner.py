@@ -69,11 +69,11 @@ def render(report: KataReport, implementation: Implementation) -> str:
         return "\n".join(lines)
     shown: dict[str, str] = {}
     for result in report.results:
-        tag = "" if result.group in ("public", "hidden") else f" [{result.group}]"
+        tag = f" [{result.group}]"
         if result.outcome == PASSED:
             lines.append(f"  {ok} {result.requirement}{tag}")
             continue
-        lines.append(f"  {bad} {result.requirement}{tag} ({result.group if tag == '' else result.outcome})")
+        lines.append(f"  {bad} {result.requirement}{tag}")
         message = result.message.strip() or result.outcome
         if message in shown:
             lines.append(f"      (the same failure as: {shown[message]})")

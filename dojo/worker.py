@@ -1,7 +1,8 @@
 """The worker: the only process that imports and runs learner code.
 
 Run as a script (`python -I worker.py READ_FD WRITE_FD LIB`), so neither the project nor the learner's
-folder is on `sys.path`; LIB holds the few modules learners may import from the dojo (its tables). It speaks length-prefixed JSON over two pipes; `dojo.remote` is the other end.
+folder is on `sys.path`; LIB holds the few modules learners may import from the dojo (its tables).
+It speaks length-prefixed JSON over two pipes; `dojo.remote` is the other end.
 Values cross as tagged JSON of a few exact types; anything else is described, never pickled.
 
 This file imports the standard library only (kata extensions load their own dependencies), and the
@@ -17,6 +18,7 @@ import io
 import json
 import math
 import os
+import re
 import struct
 import sys
 import traceback
@@ -151,7 +153,7 @@ def _type_name(kind: type) -> str:
 
 def _safe_repr(value: Any) -> str:
     try:
-        text = repr(value)
+        text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))  # addresses change from run to run
     except BaseException:
         return "<repr failed>"
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "..."
