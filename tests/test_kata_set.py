@@ -3,9 +3,12 @@ and for each kata a set of correct and buggy implementations is told apart."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,10 +45,27 @@ def samples() -> list[tuple[str, Path]]:
     return [(folder.name, path) for folder in sorted(SAMPLES.iterdir()) for path in sorted(folder.glob("*.py"))]
 
 
+@pytest.fixture(scope="module")
+def sample_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        dict[Path, Future[subprocess.CompletedProcess[str]]]]:
+    """Every selected sample's kata run, started at once on all cores (each is a separate process)."""
+
+    def run(kata_name: str, sample: Path) -> subprocess.CompletedProcess[str]:
+        folder = tmp_path_factory.mktemp(sample.stem)
+        shutil.copy(sample, folder / f"{kata_name}.py")
+        return run_kata(manifest.get(kata_name), folder)
+
+    selected = [item.callspec.params for item in request.session.items
+                if item.originalname == "test_correct_samples_pass_and_buggy_samples_are_caught"]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as executor:
+        yield {params["sample"]: executor.submit(run, params["kata_name"], params["sample"]) for params in selected}
+
+
 @pytest.mark.parametrize(("kata_name", "sample"), samples(), ids=lambda v: v.stem if isinstance(v, Path) else v)
-def test_correct_samples_pass_and_buggy_samples_are_caught(kata_name: str, sample: Path, tmp_path: Path) -> None:
-    shutil.copy(sample, tmp_path / f"{kata_name}.py")
-    result = run_kata(manifest.get(kata_name), tmp_path)
+def test_correct_samples_pass_and_buggy_samples_are_caught(
+    kata_name: str, sample: Path, sample_runs: dict[Path, Future[subprocess.CompletedProcess[str]]]
+) -> None:
+    result = sample_runs[sample].result()
     if sample.stem.startswith("correct"):
         assert result.returncode == 0, f"{sample.name} is correct but was failed:\n{result.stdout}"
     else:
