@@ -43,3 +43,10 @@ def lint(session: nox.Session) -> None:
     """Lint with ruff."""
     _install(session, "lint")
     session.run("ruff", "check", *session.posargs)
+
+
+@nox.session
+def races(session: nox.Session) -> None:
+    """Measure how often the counter kata's race tests catch each sample: `-- [TRIALS] [FILE...]`."""
+    _install(session)
+    session.run("python", "-m", "bench.race_rates", *session.posargs)

@@ -28,6 +28,7 @@ class Kata:
     call_timeout: float = 10.0
     time_limit: float = 60.0
     memory_mb: int = 1024
+    extensions: tuple[str, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -80,6 +81,7 @@ def _kata(entry: dict, order: int) -> Kata:
         call_timeout=float(entry.get("call_timeout", 10.0)),
         time_limit=float(entry.get("time_limit", 60.0)),
         memory_mb=int(entry.get("memory_mb", 1024)),
+        extensions=tuple(entry.get("extensions", ())),
     )
 
 

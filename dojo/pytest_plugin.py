@@ -63,8 +63,8 @@ def kata_of(path: Path) -> str:
 
 
 def group_of(item: pytest.Item) -> str:
-    """The points group: a `task` marker's name, else the folder (public or hidden)."""
-    marker = item.get_closest_marker("task")
+    """The points group: a `group` marker's name, else the folder (public or hidden)."""
+    marker = item.get_closest_marker("group")
     return str(marker.args[0]) if marker else item.path.parent.name
 
 
@@ -96,7 +96,7 @@ class ResultCollector:
             sentence = requirement(name, doc)
             callspec = getattr(item, "callspec", None)
             if callspec is not None:
-                sentence += f" (on {callspec.id})"
+                sentence += f" ({callspec.id})"
             self.results[item.nodeid] = TestResult(
                 item.nodeid, kata_of(item.path), group_of(item), sentence, "pending")
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ from dojo.manifest import ROOT, Kata
 WORKER_SCRIPT = Path(wire.__file__).resolve()
 # The dojo modules learner code may import (`from dojo.tables import Employee`); nothing else of the project.
 LEARNER_API = ("tables.py",)
-OUTPUT_LIMIT = 1024 * 1024  # bytes of a worker's printed output kept; the rest is cut with a note
+OUTPUT_LIMIT = 1024 * 1024
+HANG_LIMIT = 2  # bytes of a worker's printed output kept; the rest is cut with a note
 
 
 class KataFailure(AssertionError):
@@ -129,11 +130,10 @@ def _raised_text(error: dict[str, Any], shown: str) -> str:
 class Worker:
     """One worker process with the learner's module loaded in it."""
 
-    def __init__(self, kata: Kata, module_path: Path, *, preload: Sequence[str] = ()) -> None:
+    def __init__(self, kata: Kata, module_path: Path) -> None:
         self.kata = kata
         self.module_path = module_path
         self.shown = display_path(module_path)
-        self.preload = list(preload)
         self.process: subprocess.Popen[bytes] | None = None
         self.load_failure = ""
         self._home = Path(tempfile.mkdtemp(prefix=f"kata-{kata.name}-"))
@@ -175,7 +175,7 @@ class Worker:
         self._write_fd, self._read_fd = from_parent, to_parent
         self._buffer.clear()
         request = {"op": "load", "path": str(self.module_path.resolve()), "name": self.kata.name,
-                   "functions": list(self.kata.functions), "preload": self.preload}
+                   "functions": list(self.kata.functions), "extensions": list(self.kata.extensions)}
         response = self.request(request, timeout=max(self.kata.call_timeout, 30.0))
         if "load_error" in response:
             self.load_failure = _load_failure(response, self.kata, self.shown)
@@ -260,17 +260,25 @@ class WorkerPool:
         self._workers: dict[str, Worker] = {}
         # Requests that hung, and the failure they gave: asked again (in a later test), they fail at once.
         self.hung: dict[str, str] = {}
+        # Hangs per learner function: past HANG_LIMIT, every call of that function fails at once, so a
+        # deadlocked submission costs seconds, not a timeout per test.
+        self.hangs: dict[str, list[str]] = {}
 
-    def worker(self, kata: Kata, preload: Sequence[str] = ()) -> Worker:
+    def worker(self, kata: Kata) -> Worker:
         current = self._workers.get(kata.name)
         if current is not None and (current.alive or current.load_failure):
             return current
         if current is not None:
             current.close()
-        fresh = Worker(kata, self.implementation.module_path(kata), preload=preload)
+        fresh = Worker(kata, self.implementation.module_path(kata))
         self._workers[kata.name] = fresh
         fresh.start()
         return fresh
+
+    def discard(self, kata: Kata) -> None:
+        worker = self._workers.pop(kata.name, None)
+        if worker is not None:
+            worker.close()
 
     def close(self) -> None:
         for each in self._workers.values():
@@ -281,10 +289,9 @@ class WorkerPool:
 class KataProxy:
     """What a test calls: `kata.is_palindrome(text)` runs in the worker and returns plain data."""
 
-    def __init__(self, pool: WorkerPool, kata: Kata, preload: Sequence[str] = ()) -> None:
+    def __init__(self, pool: WorkerPool, kata: Kata) -> None:
         self._pool = pool
         self.kata = kata
-        self._preload = tuple(preload)
         self._poisoned = ""
         self.last_output = ""
 
@@ -298,11 +305,20 @@ class KataProxy:
             return RemoteFunction(self, name)
         raise AttributeError(f"kata {getattr(kata, 'name', '?')!r} has no function {name!r}")
 
+    def record_hang(self, function: str, message: str) -> None:
+        """Count a hang of `function` (also one a worker-side helper detected, such as stuck threads)."""
+        self._pool.hangs.setdefault(f"{self.kata.name}:{function}", []).append(message)
+
     def _send(self, description: str, message: dict[str, Any]) -> Any:
         key = f"{self.kata.name}:{json.dumps(message, sort_keys=True)}"
+        function = str(message.get("function") or message.get("name"))
+        earlier = self._pool.hangs.get(f"{self.kata.name}:{function}", [])
         if self._poisoned or key in self._pool.hung:
             raise WorkerTrouble(self._poisoned or self._pool.hung[key])
-        worker = self._pool.worker(self.kata, self._preload)
+        if len(earlier) >= HANG_LIMIT:
+            raise WorkerTrouble(f"Not run: {function} hung {len(earlier)} times already. The first time:\n"
+                                f"{earlier[0]}")
+        worker = self._pool.worker(self.kata)
         if worker.load_failure:
             raise LoadFailure(worker.load_failure)
         try:
@@ -311,7 +327,8 @@ class KataProxy:
             # Later calls in this test fail at once, so Hypothesis does not wait out the deadline per example.
             self._poisoned = self._pool.hung[key] = (
                 f"Called {description}; it did not return within {self.kata.call_timeout:g} s: "
-                f"an endless loop, a wait that never ends, or far too slow?")
+                f"an endless loop, a deadlock, a wait that never ends, or far too slow?")
+            self.record_hang(function, self._poisoned)
             raise WorkerTrouble(self._poisoned) from None
         self.last_output = worker.take_output()
         if "returned" in response:
@@ -339,46 +356,100 @@ class KataProxy:
                    "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
         return self._send(call_text(function, args, kwargs), message)
 
+    def create(self, function: str, *args: Any, **kwargs: Any) -> RemoteObject:
+        """Call a class (or factory) of the learner's module and keep the object in the worker."""
+        message = {"op": "create", "function": function,
+                   "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
+        text = call_text(function, args, kwargs)
+        handle = self._send(text, message)
+        if type(handle) is not int:
+            raise WorkerTrouble(f"Called {text}; the worker sent garbage instead of an object handle")
+        return RemoteObject(self, handle, text)
+
     def extension(self, extension: str, function: str, *args: Any, description: str) -> Any:
         """Run a worker-side helper of the kata (dojo/worker_<extension>.py) on the learner's module."""
         message = {"op": "ext", "extension": extension, "function": function, "args": wire.encode(list(args))}
         return self._send(description, message)
+
+    def reset(self) -> None:
+        """Throw the worker away (its threads may be stuck); the next call starts a fresh one."""
+        self._pool.discard(self.kata)
 
     def printed(self) -> str:
         text = self.last_output.strip()
         return f"\nYour code printed:\n{text[-1500:]}" if text else ""
 
 
+class RemoteObject:
+    """A learner object living in the worker: `obj.method(args)`, `obj.get("attribute")`, `obj.set(...)`."""
+
+    def __init__(self, proxy: KataProxy, handle: int, text: str) -> None:
+        self._proxy = proxy
+        self._handle = handle
+        self.text = text
+
+    def __getattr__(self, name: str) -> RemoteFunction:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteFunction(self._proxy, name, owner=self)
+
+    def get(self, name: str) -> Any:
+        message = {"op": "getattr", "handle": self._handle, "name": name}
+        return self._proxy._send(f"{self.text}.{name}", message)
+
+    def check_attribute(self, name: str, *, returns: Any = None, raises: type[BaseException] | None = None,
+                        because: str = "") -> Any:
+        """Read an attribute (a property runs learner code) and compare, as RemoteFunction.check does."""
+        return expect(f"{self.text}.{name}", lambda: self.get(name), self._proxy,
+                      returns=returns, raises=raises, because=because)
+
+    def set(self, name: str, value: Any) -> None:
+        message = {"op": "setattr", "handle": self._handle, "name": name, "value": wire.encode(value)}
+        self._proxy._send(f"{self.text}.{name} = {short_repr(value)}", message)
+
+
 class RemoteFunction:
     """A learner function as tests see it: call it, or check it against an expectation in one line."""
 
-    def __init__(self, proxy: KataProxy, name: str) -> None:
+    def __init__(self, proxy: KataProxy, name: str, owner: RemoteObject | None = None) -> None:
         self.proxy = proxy
         self.name = name
+        self.owner = owner
+        self.shown = f"{owner.text}.{name}" if owner else name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.proxy.call(self.name, *args, **kwargs)
+        if self.owner is None:
+            return self.proxy.call(self.name, *args, **kwargs)
+        message = {"op": "method", "handle": self.owner._handle, "name": self.name,
+                   "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
+        return self.proxy._send(call_text(self.shown, args, kwargs), message)
 
     def check(self, *args: Any, returns: Any = None, raises: type[BaseException] | None = None,
               because: str = "", **kwargs: Any) -> Any:
         """Call, and fail with "Called f(x); returned ...; expected ..." unless the result is exactly `returns`
         (same type and value) or the call raised `raises`."""
-        called = f"Called {call_text(self.name, args, kwargs)}"
-        reason = f", because {because}" if because else ""
-        if raises is not None:
-            try:
-                result = self(*args, **kwargs)
-            except LearnerRaised as error:
-                if error.is_a(raises):
-                    return None
-                raise KataFailure(f"{error}\nExpected {raises.__name__} instead{reason}.") from None
-            raise KataFailure(f"{called}; returned {describe(result)}; expected it to raise "
-                              f"{raises.__name__}{reason}.{self.proxy.printed()}")
-        result = self(*args, **kwargs)
-        if not same(result, returns):
-            raise KataFailure(f"{called}; returned {describe(result)}; expected {describe(returns)}{reason}."
-                              f"{self.proxy.printed()}")
-        return result
+        return expect(call_text(self.shown, args, kwargs), lambda: self(*args, **kwargs), self.proxy,
+                      returns=returns, raises=raises, because=because)
+
+
+def expect(called: str, thunk: Callable[[], Any], proxy: KataProxy, *, returns: Any,
+           raises: type[BaseException] | None, because: str) -> Any:
+    """Run `thunk` (one call into learner code) and compare with the expectation, in the learner's words."""
+    reason = f", because {because}" if because else ""
+    if raises is not None:
+        try:
+            result = thunk()
+        except LearnerRaised as error:
+            if error.is_a(raises):
+                return None
+            raise KataFailure(f"{error}\nExpected {raises.__name__} instead{reason}.") from None
+        raise KataFailure(f"Called {called}; returned {describe(result)}; expected it to raise "
+                          f"{raises.__name__}{reason}.{proxy.printed()}")
+    result = thunk()
+    if not same(result, returns):
+        raise KataFailure(f"Called {called}; returned {describe(result)}; expected {describe(returns)}{reason}."
+                          f"{proxy.printed()}")
+    return result
 
 
 def same(actual: Any, expected: Any) -> bool:

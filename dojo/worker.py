@@ -182,10 +182,11 @@ class Session:
         self.module: Any = None
         self.path = ""
         self.extensions: dict[str, Any] = {}
+        self.objects: list[Any] = []  # learner objects the trusted side refers to by index
 
-    def load(self, path: str, name: str, functions: list[str], preload: list[str]) -> dict[str, Any]:
-        for module_name in preload:
-            importlib.import_module(module_name)
+    def load(self, path: str, name: str, functions: list[str], extensions: list[str]) -> dict[str, Any]:
+        for extension in extensions:  # before the learner's code, so it cannot patch what they bind
+            self.extension(extension)
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             return {"load_error": "unreadable", "message": f"cannot import {path}"}
@@ -227,11 +228,25 @@ class Session:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
         if op == "load":
-            return self.load(request["path"], request["name"], request["functions"], request["preload"])
+            return self.load(request["path"], request["name"], request["functions"], request["extensions"])
         runner: Callable[[], Any]
         if op == "call":
             def runner() -> Any:
                 return self.call(request["function"], request["args"], request["kwargs"])
+        elif op == "create":
+            def runner() -> Any:
+                self.objects.append(self.call(request["function"], request["args"], request["kwargs"]))
+                return len(self.objects) - 1
+        elif op == "method":
+            def runner() -> Any:
+                method = getattr(self.objects[request["handle"]], request["name"])
+                return method(*decode(request["args"]), **decode(request["kwargs"]))
+        elif op == "getattr":
+            def runner() -> Any:
+                return getattr(self.objects[request["handle"]], request["name"])
+        elif op == "setattr":
+            def runner() -> Any:
+                return setattr(self.objects[request["handle"]], request["name"], decode(request["value"]))
         elif op == "ext":
             helper = getattr(self.extension(request["extension"]), request["function"])
 

@@ -63,7 +63,7 @@ NULLS = [user(1, None), user(2, None), user(3, "b@x.io"), user(4, None)]
 LATE_FIRST = [user(5, "a@x.io"), user(2, "a@x.io"), user(9, "a@x.io"), user(1, "b@x.io"), user(3, "b@x.io")]
 
 
-@pytest.mark.task("duplicate_emails")
+@pytest.mark.group("duplicate_emails")
 @example(users=[])
 @example(users=[user(1, "a@x.io")])
 @example(users=CASES)
@@ -77,7 +77,7 @@ def test_lists_every_duplicated_email_with_its_count_ordered_by_email(
     outcome.expect_rows(duplicate_emails(users))
 
 
-@pytest.mark.task("duplicate_emails")
+@pytest.mark.group("duplicate_emails")
 @given(user_tables())
 def test_every_listed_email_is_held_by_that_many_users(kata: KataProxy, database: Schema, users: list[Row]) -> None:
     outcome = database.run(kata, "duplicate_emails", tables={User: users})
@@ -86,7 +86,7 @@ def test_every_listed_email_is_held_by_that_many_users(kata: KataProxy, database
         outcome.expect_rows(duplicate_emails(users), what="rows (a count that does not match the table)")
 
 
-@pytest.mark.task("delete_duplicate_users")
+@pytest.mark.group("delete_duplicate_users")
 @example(users=[])
 @example(users=CASES)
 @example(users=NULLS)
@@ -98,7 +98,7 @@ def test_deletes_all_but_the_lowest_id_of_each_email(kata: KataProxy, database: 
     outcome.expect_rows(users_left(users), what="rows left in users")
 
 
-@pytest.mark.task("delete_duplicate_users")
+@pytest.mark.group("delete_duplicate_users")
 @given(user_tables())
 def test_after_the_delete_no_email_is_duplicated_and_nobody_without_one_is_gone(
     kata: KataProxy, database: Schema, users: list[Row]

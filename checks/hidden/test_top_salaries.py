@@ -60,7 +60,7 @@ TIES = [emp(1, 100), emp(2, 100), emp(3, 90), emp(4, 90), emp(5, 80), emp(6, 70)
 NULLS = [emp(1, None), emp(2, 5), emp(3, None), emp(4, 7)]
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 @example(employees=[], n=3)
 @example(employees=[emp(1, 42)], n=1)
 @example(employees=[emp(1, None)], n=3)
@@ -76,7 +76,7 @@ def test_lists_the_n_highest_distinct_salaries_highest_first(
     outcome.expect_rows(top_salaries(employees, n))
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 @given(employee_tables(), st.integers(1, 6))
 def test_returns_at_most_n_strictly_decreasing_salaries_taken_from_the_table(
     kata: KataProxy, database: Schema, employees: list[Row], n: int
@@ -96,18 +96,18 @@ def test_returns_at_most_n_strictly_decreasing_salaries_taken_from_the_table(
             outcome.expect_rows(top_salaries(employees, n), what=f"rows ({what})")
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 @given(st.integers(max_value=0))
 def test_top_salaries_refuses_n_below_one_with_value_error(kata: KataProxy, n: int) -> None:
     kata.top_salaries.check(n, raises=ValueError)
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 def test_top_salaries_defaults_to_three(kata: KataProxy, database: Schema) -> None:
     database.run(kata, "top_salaries", tables={Employee: TIES}).expect_rows([(100,), (90,), (80,)])
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 @example(employees=[], n=3)
 @example(employees=TIES, n=2)
 @example(employees=[*TIES, emp(7, 95, "Sales", "Zed"), emp(8, 95, "Sales", "Abe"), emp(9, None, "Sales")], n=1)
@@ -122,7 +122,7 @@ def test_lists_each_departments_top_earners_ordered_by_department_salary_and_nam
     outcome.expect_rows(top_earners_by_department(employees, n))
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 @given(employee_tables(max_size=12), st.integers(1, 3))
 def test_everyone_paid_at_least_a_listed_colleague_is_listed_too(
     kata: KataProxy, database: Schema, employees: list[Row], n: int
@@ -138,13 +138,13 @@ def test_everyone_paid_at_least_a_listed_colleague_is_listed_too(
                             what="rows (someone paid as much as a listed colleague is missing)")
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 @given(st.integers(max_value=0))
 def test_top_earners_refuses_n_below_one_with_value_error(kata: KataProxy, n: int) -> None:
     kata.top_earners_by_department.check(n, raises=ValueError)
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 def test_top_earners_defaults_to_three(kata: KataProxy, database: Schema) -> None:
     outcome = database.run(kata, "top_earners_by_department", tables={Employee: TIES})
     outcome.expect_rows(top_earners_by_department(TIES, 3))

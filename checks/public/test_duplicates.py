@@ -17,13 +17,13 @@ EXAMPLE = [
 ]
 
 
-@pytest.mark.task("duplicate_emails")
+@pytest.mark.group("duplicate_emails")
 def test_finds_the_duplicated_email_of_the_example(kata: KataProxy, database: Schema) -> None:
     outcome = database.run(kata, "duplicate_emails", tables={User: EXAMPLE})
     outcome.expect_rows([("ann@example.com", 3)])
 
 
-@pytest.mark.task("delete_duplicate_users")
+@pytest.mark.group("delete_duplicate_users")
 def test_keeps_the_lowest_id_of_each_email_in_the_example(kata: KataProxy, database: Schema) -> None:
     outcome = database.run(kata, "delete_duplicate_users", tables={User: EXAMPLE}, inspect=User)
     kept = [(r["id"], r["name"], r["email"]) for r in EXAMPLE if r["id"] in (1, 2, 4, 5, 6)]

@@ -16,23 +16,23 @@ EXAMPLE = [
 ]
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 def test_top_three_distinct_salaries_of_the_example(kata: KataProxy, database: Schema) -> None:
     outcome = database.run(kata, "top_salaries", 3, tables={Employee: EXAMPLE})
     outcome.expect_rows([(100,), (90,), (80,)])
 
 
-@pytest.mark.task("top_salaries")
+@pytest.mark.group("top_salaries")
 def test_an_empty_table_gives_no_rows(kata: KataProxy, database: Schema) -> None:
     database.run(kata, "top_salaries", 3, tables={Employee: []}).expect_rows([])
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 def test_top_earner_of_each_department_keeps_ties(kata: KataProxy, database: Schema) -> None:
     outcome = database.run(kata, "top_earners_by_department", 1, tables={Employee: EXAMPLE})
     outcome.expect_rows([("IT", "Ann", 100), ("IT", "Bob", 100), ("Sales", "Dan", 80)])
 
 
-@pytest.mark.task("top_earners_by_department")
+@pytest.mark.group("top_earners_by_department")
 def test_refuses_n_below_one_with_value_error(kata: KataProxy) -> None:
     kata.top_earners_by_department.check(0, raises=ValueError)

@@ -1,0 +1,238 @@
+"""Hidden tests for the counter kata: a state machine against a plain model, and race scenarios whose raw
+observations (every returned value, the final value) are judged here.
+
+The race scenarios run in the worker, where scenario threads share one learner Counter and are made to
+switch inside the learner's methods (see dojo/worker_counter.py). A locked counter gives the same
+observations however the switches fall, so these checks cannot fail a correct counter.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter as Multiset
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from dojo.remote import KataFailure, KataProxy, RemoteObject
+
+THREADS, OPERATIONS, TRIALS, SECONDS = 4, 100, 4, 3.0
+LOCK_HINT = ("Guard every read-modify-write with one threading.Lock (`with self._lock:`), and return the new "
+             "value from inside the `with` block.")
+
+amounts = st.integers(min_value=0, max_value=10**6) | st.sampled_from([0, 1, 2**64])
+values = st.integers() | st.sampled_from([0, -1, 1, 2**70])
+not_ints = st.one_of(st.booleans(), st.floats(), st.text(max_size=3), st.none(), st.sampled_from(["1", 1.0]),
+                     st.lists(st.integers(), max_size=2))
+
+
+class CounterMachine(RuleBasedStateMachine):
+    """One thread, any sequence of calls: the learner's Counter must agree with a plain int."""
+
+    def __init__(self, kata: KataProxy) -> None:
+        super().__init__()
+        self.kata = kata
+        self.model = 0
+        self.counter: RemoteObject
+
+    @initialize(initial=values)
+    def create(self, initial: int) -> None:
+        self.counter = self.kata.create("Counter", initial)
+        self.model = initial
+
+    @rule()
+    def increment_by_default(self) -> None:
+        self.model += 1
+        self.counter.increment.check(returns=self.model)
+
+    @rule(amount=amounts)
+    def increment(self, amount: int) -> None:
+        self.model += amount
+        self.counter.increment.check(amount, returns=self.model)
+
+    @rule(amount=amounts)
+    def decrement(self, amount: int) -> None:
+        self.model -= amount
+        self.counter.decrement.check(amount, returns=self.model)
+
+    @rule(data=st.data(), new=values)
+    def compare_and_set(self, data: st.DataObject, new: int) -> None:
+        expected = data.draw(st.just(self.model) | values, label="expected")
+        swapped = expected == self.model
+        self.counter.compare_and_set.check(expected, new, returns=swapped)
+        if swapped:
+            self.model = new
+
+    @rule(amount=not_ints, method=st.sampled_from(["increment", "decrement"]))
+    def refuse_a_non_int(self, amount: Any, method: str) -> None:
+        getattr(self.counter, method).check(amount, raises=TypeError)
+
+    @rule(amount=st.integers(max_value=-1), method=st.sampled_from(["increment", "decrement"]))
+    def refuse_a_negative_amount(self, amount: int, method: str) -> None:
+        getattr(self.counter, method).check(amount, raises=ValueError)
+
+    @invariant()
+    def value_matches_the_model(self) -> None:
+        if hasattr(self, "counter"):
+            self.counter.check_attribute("value", returns=self.model)
+
+
+@pytest.mark.group("sequential")
+def test_behaves_like_a_plain_number_one_call_at_a_time(kata: KataProxy) -> None:
+    """behaves like a plain number, one call at a time (any sequence of calls)"""
+    run_state_machine_as_test(
+        lambda: CounterMachine(kata),
+        settings=settings(settings.default, max_examples=min(settings.default.max_examples, 60),
+                          stateful_step_count=25),
+    )
+
+
+@pytest.mark.group("sequential")
+@example(amount=True)
+@example(amount=1.0)
+@example(amount="1")
+@given(not_ints)
+def test_refuses_amounts_that_are_not_ints_with_type_error(kata: KataProxy, amount: Any) -> None:
+    counter = kata.create("Counter", 5)
+    counter.increment.check(amount, raises=TypeError)
+    counter.decrement.check(amount, raises=TypeError)
+    counter.check_attribute("value", returns=5, because="a refused call must not change the value")
+
+
+@pytest.mark.group("sequential")
+@given(st.integers(max_value=-1))
+def test_refuses_negative_amounts_with_value_error(kata: KataProxy, amount: int) -> None:
+    counter = kata.create("Counter", 5)
+    counter.increment.check(amount, raises=ValueError)
+    counter.decrement.check(amount, raises=ValueError)
+    counter.check_attribute("value", returns=5, because="a refused call must not change the value")
+
+
+@pytest.mark.group("sequential")
+@example(initial=5, expected=3, new=5)
+@example(initial=0, expected=1, new=0)
+@given(values, values, values)
+def test_compare_and_set_with_another_expected_value_changes_nothing(
+    kata: KataProxy, initial: int, expected: int, new: int
+) -> None:
+    if expected == initial:
+        expected += 1
+    counter = kata.create("Counter", initial)
+    counter.compare_and_set.check(expected, new, returns=False)
+    counter.check_attribute("value", returns=initial, because="a compare_and_set that fails changes nothing")
+
+
+@pytest.mark.group("sequential")
+def test_value_is_read_only(kata: KataProxy) -> None:
+    counter = kata.create("Counter", 5)
+    try:
+        counter.set("value", 9)
+    except KataFailure as error:
+        if "AttributeError" not in str(error):
+            raise
+    else:
+        raise KataFailure("Set Counter(5).value = 9; it was accepted; expected AttributeError "
+                          "(value is a read-only property: define it with @property and no setter).")
+
+
+def race(kata: KataProxy, plans: list[list[list[Any]]], initial: int, seed: int) -> dict[str, Any]:
+    """Run one scenario in the worker and fail on what needs no model: hangs, errors, a removed tracer."""
+    scenario = {"plans": plans, "initial": initial, "seed": seed, "seconds": SECONDS, "yield_rate": 0.5}
+    described = f"{len(plans)} threads sharing Counter({initial})"
+    result = kata.extension("counter", "run_scenario", scenario, description=described)
+    if "stuck" in result:
+        kata.reset()  # its threads are stuck for good: the next test gets a fresh worker
+        message = (f"{described}: {result['stuck']} of {len(plans)} threads did not finish within {SECONDS:g} s: "
+                   "deadlock? A threading.Lock taken twice by the same thread never lets go (does a method "
+                   "that holds the lock call another that takes it?).")
+        kata.record_hang("run_scenario", message)
+        raise KataFailure(message)
+    for index, error in enumerate(result["errors"]):
+        if error:
+            raise KataFailure(f"{described}: a call in thread {index + 1} raised {error}")
+    if result["untraced"]:
+        raise KataFailure(f"{described}: your code removed the test's trace function (sys.settrace); "
+                          "the concurrency tests cannot run without it.")
+    return result
+
+
+def _listed(numbers: list[int], limit: int = 8) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+@pytest.mark.group("concurrent")
+@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
+def test_concurrent_increments_return_each_value_once_and_lose_none(kata: KataProxy, trial: int) -> None:
+    initial = 1000 * trial
+    total = THREADS * OPERATIONS
+    plans = [[["increment", 1]] * OPERATIONS for _ in range(THREADS)]
+    result = race(kata, plans, initial, seed=trial)
+    returned = [value for thread in result["returned"] for value in thread]
+    expected = list(range(initial + 1, initial + total + 1))
+    counts = Multiset(returned)
+    problems = []
+    if result["final"] != initial + total:
+        lost = initial + total - result["final"] if type(result["final"]) is int else "?"
+        problems.append(f"expected the final value {initial + total}, got {result['final']!r}: {lost} updates lost")
+    if sorted(returned, key=repr) != sorted(expected, key=repr):
+        twice = sorted(v for v, n in counts.items() if n > 1 and type(v) is int)
+        never = sorted(set(expected) - set(counts))
+        if twice:
+            problems.append(f"values returned more than once: {_listed(twice)}")
+        if never:
+            problems.append(f"values never returned: {_listed(never)}")
+    if problems:
+        raise KataFailure(f"{THREADS} threads each called increment(1) {OPERATIONS} times on Counter({initial}), "
+                          f"all at once:\n  " + "\n  ".join(problems) + f"\n{LOCK_HINT}")
+
+
+@pytest.mark.group("concurrent")
+@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
+def test_concurrent_increments_and_decrements_add_up(kata: KataProxy, trial: int) -> None:
+    rng = random.Random(trial)
+    plans = [[[rng.choice(["increment", "decrement"]), rng.randint(0, 3)] for _ in range(OPERATIONS)]
+             for _ in range(THREADS)]
+    initial = rng.randint(-50, 50)
+    result = race(kata, plans, initial, seed=100 + trial)
+    change = sum(amount if name == "increment" else -amount for plan in plans for name, amount in plan)
+    # Whatever the order, the calls form one chain from the initial to the final value: each call starts
+    # where the one before it ended. So the values calls started from, plus the final value, equal the
+    # values calls ended at, plus the initial value.
+    started, ended = Multiset([result["final"]]), Multiset([initial])
+    for plan, returned in zip(plans, result["returned"], strict=True):
+        for (name, amount), value in zip(plan, returned, strict=True):
+            if type(value) is not int:
+                raise KataFailure(f"{name}({amount}) returned {value!r} under contention; expected an int")
+            ended[value] += 1
+            started[value - amount if name == "increment" else value + amount] += 1
+    if result["final"] != initial + change:
+        raise KataFailure(f"{THREADS} threads made {THREADS * OPERATIONS} mixed increment/decrement calls on "
+                          f"Counter({initial}): expected the final value {initial + change}, got "
+                          f"{result['final']!r}.\n{LOCK_HINT}")
+    if started != ended:
+        raise KataFailure(f"{THREADS} threads made mixed increment/decrement calls on Counter({initial}): the "
+                          "returned values do not chain up, so some call returned a value another call produced "
+                          f"(or lost one).\n{LOCK_HINT}")
+
+
+@pytest.mark.group("concurrent")
+@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
+def test_concurrent_compare_and_set_lets_one_thread_win_each_value(kata: KataProxy, trial: int) -> None:
+    wins_each = OPERATIONS // 4
+    initial = -7 * trial
+    plans = [[["cas_increment", wins_each]] for _ in range(THREADS)]
+    result = race(kata, plans, initial, seed=200 + trial)
+    wins = [seen for thread in result["returned"] for seen in thread[0]]
+    total = THREADS * wins_each
+    twice = sorted(v for v, n in Multiset(wins).items() if n > 1)
+    if twice or len(wins) != total or result["final"] != initial + total:
+        detail = f"two threads both won compare_and_set(v, v + 1) for v = {_listed(twice)}" if twice else (
+            f"{len(wins)} swaps succeeded and the final value is {result['final']!r}; expected "
+            f"{total} and {initial + total}")
+        raise KataFailure(f"{THREADS} threads each looped `v = counter.value; counter.compare_and_set(v, v + 1)` "
+                          f"until {wins_each} swaps succeeded, on Counter({initial}): {detail}.\n"
+                          "compare_and_set must compare and set under the same lock, as one step.")
