@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from dojo import manifest, profiles
 from dojo.remote import Implementation, KataProxy, WorkerPool
+from dojo.sandbox import Limits, Sandbox
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a SQL kata's test asks for a database
     from dojo.database import Database, Schema
@@ -27,6 +28,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="code under test: the learner's katas/ (default), solutions/, or a submission folder")
     group.addoption("--kata-profile", default=profiles.default(), choices=profiles.NAMES,
                     help="Hypothesis profile (default: $KATA_PROFILE, 'ci' under CI, else 'learner')")
+    group.addoption("--kata-sandbox", action="store_true",
+                    help="run the code under test caged (bubblewrap: no network, no project files, uid nobody) "
+                         "under the kata's limits; the grader sets this")
+    group.addoption("--kata-memory-mb", type=int, default=None, help="override the katas' memory limits (sandbox)")
+    group.addoption("--kata-cpu-seconds", type=int, default=None, help="override the katas' CPU limits (sandbox)")
     group.addoption("--kata-db", metavar="URL", action="append", default=None,
                     help="database for the SQL katas, repeatable (default: SQLite in memory, and $KATA_DATABASE_URL "
                          "when set)")
@@ -51,7 +57,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def kata_workers(pytestconfig: pytest.Config) -> Iterator[WorkerPool]:
-    pool = WorkerPool(pytestconfig.stash[IMPLEMENTATION])
+    sandbox, overridden = None, frozenset[str]()
+    if pytestconfig.getoption("--kata-sandbox"):
+        chosen = {"memory_mb": pytestconfig.getoption("--kata-memory-mb"),
+                  "cpu_seconds": pytestconfig.getoption("--kata-cpu-seconds")}
+        overridden = frozenset(name for name, value in chosen.items() if value is not None)
+        sandbox = Sandbox.detect(Limits(**{name: chosen[name] for name in overridden}))
+    pool = WorkerPool(pytestconfig.stash[IMPLEMENTATION], sandbox, overridden)
     yield pool
     pool.close()
 

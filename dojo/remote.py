@@ -8,6 +8,7 @@ fails the current test with a clear message and is replaced for the next one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import select
@@ -18,16 +19,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dojo import worker as wire
 from dojo.manifest import ROOT, Kata
+from dojo.sandbox import Sandbox
 
 WORKER_SCRIPT = Path(wire.__file__).resolve()
 # The dojo modules learner code may import (`from dojo.tables import Employee`); nothing else of the project.
 LEARNER_API = ("tables.py",)
+PR_SET_PDEATHSIG = 1
 OUTPUT_LIMIT = 1024 * 1024
 HANG_LIMIT = 2  # bytes of a worker's printed output kept; the rest is cut with a note
 
@@ -130,9 +133,10 @@ def _raised_text(error: dict[str, Any], shown: str) -> str:
 class Worker:
     """One worker process with the learner's module loaded in it."""
 
-    def __init__(self, kata: Kata, module_path: Path) -> None:
+    def __init__(self, kata: Kata, module_path: Path, sandbox: Sandbox | None = None) -> None:
         self.kata = kata
         self.module_path = module_path
+        self.sandbox = sandbox
         self.shown = display_path(module_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.load_failure = ""
@@ -153,32 +157,48 @@ class Worker:
             self.load_failure = (f"{self.shown} does not exist. Create it with: {', '.join(self.kata.functions)} "
                                  f"(in a fresh clone it is the kata's stub).")
             return
-        lib = self._home / "lib"
-        if not lib.exists():
-            (lib / "dojo").mkdir(parents=True)
-            (lib / "dojo" / "__init__.py").touch()
-            for name in LEARNER_API:
-                shutil.copy(WORKER_SCRIPT.with_name(name), lib / "dojo" / name)
+        inside = self._prepare_home()
+        argv = [sys.executable, "-I", str(inside / "worker.py")]
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
+        argv += [str(to_child), str(from_child), str(self._home / "lib")]
+        sandbox = self.sandbox
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(to_child), str(from_child), str(lib)],
+            sandbox.command(argv, self._home) if sandbox else argv,
             pass_fds=(to_child, from_child),
             stdin=subprocess.DEVNULL,
             stdout=self._output,
             stderr=subprocess.STDOUT,
             cwd=self._home,
+            env={**os.environ, **sandbox.environment(self._home)} if sandbox else None,
+            preexec_fn=_child_setup(sandbox),
             start_new_session=True,  # its own process group, so a kill takes its children too
         )
         os.close(to_child)
         os.close(from_child)
         self._write_fd, self._read_fd = from_parent, to_parent
         self._buffer.clear()
-        request = {"op": "load", "path": str(self.module_path.resolve()), "name": self.kata.name,
+        request = {"op": "load", "path": str(self._home / f"{self.kata.name}.py"), "name": self.kata.name,
                    "functions": list(self.kata.functions), "extensions": list(self.kata.extensions)}
         response = self.request(request, timeout=max(self.kata.call_timeout, 30.0))
         if "load_error" in response:
             self.load_failure = _load_failure(response, self.kata, self.shown)
+
+    def _prepare_home(self) -> Path:
+        """The worker's folder: the worker scripts, a copy of the learner's module, and the dojo modules
+        learners may import. In a sandbox it is the only project folder the worker can see."""
+        scripts = self._home / "bin"
+        if not scripts.exists():
+            scripts.mkdir()
+            for script in WORKER_SCRIPT.parent.glob("worker*.py"):
+                shutil.copy(script, scripts / script.name)
+            (self._home / "lib" / "dojo").mkdir(parents=True)
+            (self._home / "lib" / "dojo" / "__init__.py").touch()
+            for name in LEARNER_API:
+                shutil.copy(WORKER_SCRIPT.with_name(name), self._home / "lib" / "dojo" / name)
+            self._home.chmod(0o755)  # readable by the sandbox's unprivileged user; the copies are 0644
+        shutil.copy(self.module_path, self._home / f"{self.kata.name}.py")
+        return scripts
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait for its answer; raise WorkerTrouble on death, hang or garbage."""
@@ -252,11 +272,24 @@ class Worker:
         shutil.rmtree(self._home, ignore_errors=True)
 
 
+def _child_setup(sandbox: Sandbox | None) -> Callable[[], None]:
+    """Runs in the child before exec: die with the test process, then the sandbox's limits."""
+    def setup() -> None:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if sandbox is not None:
+            sandbox.limits.apply()
+
+    return setup
+
+
 class WorkerPool:
     """One live worker per kata for a test session; a dead one is replaced on the next call."""
 
-    def __init__(self, implementation: Implementation) -> None:
+    def __init__(self, implementation: Implementation, sandbox: Sandbox | None = None,
+                 overridden: frozenset[str] = frozenset()) -> None:
         self.implementation = implementation
+        self.sandbox = sandbox
+        self.overridden = overridden  # Limits fields set by the grader, which win over the manifest
         self._workers: dict[str, Worker] = {}
         # Requests that hung, and the failure they gave: asked again (in a later test), they fail at once.
         self.hung: dict[str, str] = {}
@@ -270,7 +303,12 @@ class WorkerPool:
             return current
         if current is not None:
             current.close()
-        fresh = Worker(kata, self.implementation.module_path(kata))
+        sandbox = self.sandbox
+        if sandbox is not None:  # the kata's own limits, unless the grader overrode them
+            sandbox = replace(sandbox, limits=replace(sandbox.limits, **{
+                name: value for name, value in (("memory_mb", kata.memory_mb), ("cpu_seconds", int(kata.time_limit)))
+                if name not in self.overridden}))
+        fresh = Worker(kata, self.implementation.module_path(kata), sandbox)
         self._workers[kata.name] = fresh
         fresh.start()
         return fresh
