@@ -39,6 +39,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def grade(session: nox.Session) -> None:
+    """Grade a cohort: `nox -s grade -- SUBMISSIONS [--out DIR] [--jobs N] [--resume] ...`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "grade", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Lint with ruff."""
     _install(session, "lint")

@@ -17,10 +17,16 @@ def build_parser() -> argparse.ArgumentParser:
     kata.add_argument("--impl", default="katas", help="katas (default), solutions, or a submission folder")
     solutions = commands.add_parser("solutions", help="check the reference solutions")
     solutions.add_argument("names", nargs="*", metavar="NAME")
+    commands.add_parser("grade", help="grade a folder of student submissions (see `grade --help`)", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["grade"]:
+        from dojo import grader
+
+        return grader.main(argv[1:])
     args, pytest_args = build_parser().parse_known_args(argv)
     try:
         if args.command == "kata":

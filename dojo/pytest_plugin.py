@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo.remote import KataFailure, NotStarted
+from dojo.remote import KataFailure
 
 PASSED, FAILED, ERROR, SKIPPED, NOT_STARTED = "passed", "failed", "error", "skipped", "not started"
 
@@ -76,6 +76,7 @@ class TestResult:
     requirement: str
     outcome: str
     message: str = ""
+    kind: str = ""  # the KataFailure class behind a failure (LoadFailure, NotStarted, ...), if any
 
 
 class ResultCollector:
@@ -113,7 +114,8 @@ class ResultCollector:
         elif report.skipped:
             record.outcome, record.message = SKIPPED, _skip_reason(report)
         elif report.failed:
-            record.outcome = NOT_STARTED if getattr(report, "kata_not_started", False) else (
+            record.kind = getattr(report, "kata_kind", "")
+            record.outcome = NOT_STARTED if record.kind == "NotStarted" else (
                 FAILED if report.when == "call" else ERROR)
             record.message = report.longreprtext
 
@@ -155,5 +157,6 @@ def pytest_runtest_makereport(
         message = learner_message(call.excinfo.value)
         if message is not None:
             report.longrepr = message
-            report.kata_not_started = all(isinstance(e, NotStarted) for e in _flatten(call.excinfo.value))
+            kinds = {type(e).__name__ for e in _flatten(call.excinfo.value)}
+            report.kata_kind = kinds.pop() if len(kinds) == 1 else "KataFailure"
     return report

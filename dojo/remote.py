@@ -180,7 +180,12 @@ class Worker:
         self._buffer.clear()
         request = {"op": "load", "path": str(self._home / f"{self.kata.name}.py"), "name": self.kata.name,
                    "functions": list(self.kata.functions), "extensions": list(self.kata.extensions)}
-        response = self.request(request, timeout=max(self.kata.call_timeout, 30.0))
+        try:
+            response = self.request(request, timeout=max(self.kata.call_timeout, 30.0))
+        except (WorkerTrouble, TimeoutError) as trouble:
+            reason = str(trouble) or "it did not finish loading within 30 s"
+            self.load_failure = f"Importing {self.shown} did not work out: {reason}"
+            return
         if "load_error" in response:
             self.load_failure = _load_failure(response, self.kata, self.shown)
 

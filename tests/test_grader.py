@@ -1,0 +1,261 @@
+"""The grader against a hostile cohort: every attack scores 0 on the kata it attacks, the honest students
+beside it get their full points, nothing outlives the run, and the same cohort always gets the same
+gradebook, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dojo.grader import student_key
+from dojo.manifest import ROOT
+
+REFERENCE = (ROOT / "solutions" / "palindrome.py").read_text(encoding="utf-8")
+UNSOLVED = "raise RuntimeError('not solved')"
+WRONG = f"def is_palindrome(text):\n    {UNSOLVED}\n"
+
+# Each attack is a palindrome.py whose honest answer scores 0: a point it gets is a point the attack won.
+ATTACKS = {
+    "exit-at-import": "import sys\nsys.exit(0)\n",
+    "os-exit-at-import": "import os\nos._exit(0)\n",
+    "os-exit-in-call": "import os\ndef is_palindrome(text):\n    os._exit(0)\n",
+    "endless-loop": "def is_palindrome(text):\n    while True:\n        pass\n",
+    "loop-catching-base-exception": textwrap.dedent("""\
+        def is_palindrome(text):
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+        """),
+    "never-ending-thread": textwrap.dedent("""\
+        import threading, time
+        def spin():
+            while True:
+                time.sleep(0.01)
+        threading.Thread(target=spin).start()
+        def is_palindrome(text):
+            raise RuntimeError("not solved")
+        """),
+    "sleeps": "import time\ndef is_palindrome(text):\n    time.sleep(3600)\n",
+    "memory-grab": textwrap.dedent("""\
+        def is_palindrome(text):
+            hoard = []
+            while True:
+                hoard.append(bytearray(2**26))
+        """),
+    "child-process-left-behind": textwrap.dedent("""\
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            while True:
+                time.sleep(1)
+        def is_palindrome(text):
+            raise RuntimeError("not solved")
+        """),
+    "fake-pytest-summary": textwrap.dedent("""\
+        print("==== 13 passed in 0.01s ====")
+        def is_palindrome(text):
+            print("13 passed, 0 failed")
+            raise RuntimeError("not solved")
+        """),
+    "imports-the-reference": "from solutions.palindrome import is_palindrome\n",
+    "reads-the-reference-by-path": textwrap.dedent(f"""\
+        source = open({str(ROOT / 'solutions' / 'palindrome.py')!r}).read()
+        exec(source)
+        """),
+    "always-equal": textwrap.dedent("""\
+        class Yes:
+            def __eq__(self, other):
+                return True
+            def __bool__(self):
+                return True
+            __hash__ = object.__hash__
+        def is_palindrome(text):
+            return Yes()
+        """),
+    "changes-hypothesis-settings": textwrap.dedent("""\
+        from hypothesis import settings
+        settings.register_profile("grading", max_examples=1)
+        settings.load_profile("grading")
+        def is_palindrome(text):
+            raise RuntimeError("not solved")
+        """),
+    "patches-pytest-and-builtins": textwrap.dedent("""\
+        import builtins, pytest
+        pytest.fail = lambda *a, **k: None
+        builtins.AssertionError = type("Nope", (Exception,), {})
+        builtins.isinstance = lambda *a: True
+        def is_palindrome(text):
+            raise RuntimeError("not solved")
+        """),
+    "output-flood": "def is_palindrome(text):\n    while True:\n        print('x' * 100_000)\n",
+    "writes-a-fake-gradebook": textwrap.dedent("""\
+        import json, os
+        for folder in ["/tmp", os.path.expanduser("~"), "grades", "..", "../..", "/work", "/"]:
+            try:
+                with open(os.path.join(folder, "gradebook.json"), "w") as f:
+                    json.dump({"students": [{"id": "x", "total": 999}]}, f)
+            except OSError:
+                pass
+        def is_palindrome(text):
+            raise RuntimeError("not solved")
+        """),
+}
+
+
+def run_grader(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dojo", "grade", str(submissions), "--out", str(out), "--katas", "palindrome",
+         "--profile", "ci", "--jobs", "2", *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+
+
+def students(out: Path) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in json.loads((out / "gradebook.json").read_text(encoding="utf-8"))["students"]}
+
+
+def sandboxed_processes() -> list[str]:
+    """Processes of the sandbox user, or anything still running from a grader's temporary folders."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            uid = int((proc / "status").read_text().split("Uid:")[1].split()[0])
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if (uid == 65534 and os.getuid() == 0) or "kata-grade-" in command:
+            found.append(f"{proc.name}: {command[:200]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile_cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    submissions = tmp_path_factory.mktemp("submissions")
+    for name, source in ATTACKS.items():
+        (submissions / name).mkdir()
+        (submissions / name / "palindrome.py").write_text(source, encoding="utf-8")
+    honest = submissions / "honest student"
+    (honest / "katas").mkdir(parents=True)
+    (honest / "katas" / "palindrome.py").write_text(REFERENCE, encoding="utf-8")
+    planted = submissions / "planted-conftest"
+    planted.mkdir()
+    (planted / "palindrome.py").write_text(WRONG, encoding="utf-8")
+    (planted / "conftest.py").write_text("def pytest_runtest_makereport(item, call):\n    pass\n", encoding="utf-8")
+    (planted / "sitecustomize.py").write_text("import os\nos._exit(0)\n", encoding="utf-8")
+    (planted / "hypothesis.py").write_text("raise SystemExit\n", encoding="utf-8")
+    (submissions / "symlink-to-system-file").mkdir()
+    (submissions / "symlink-to-system-file" / "palindrome.py").symlink_to("/etc/passwd")
+    (submissions / "empty").mkdir()
+    out = tmp_path_factory.mktemp("grades")
+    return out, run_grader(submissions, out, "--time-limit", "60")
+
+
+def test_the_grader_finishes_a_hostile_cohort(hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, run = hostile_cohort
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (out / "gradebook.json").exists()
+
+
+@pytest.mark.parametrize("attack", [*ATTACKS, "planted-conftest", "symlink-to-system-file", "empty"])
+def test_every_attack_scores_zero_on_the_kata_it_attacks(
+    hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]], attack: str
+) -> None:
+    out, _ = hostile_cohort
+    graded = students(out)[attack]["katas"]["palindrome"]
+    assert graded["score"] == 0, json.dumps(graded, indent=1)[:3000]
+    assert graded["status"] != "passed"
+
+
+def test_the_honest_student_beside_them_gets_full_points(
+    hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = hostile_cohort
+    honest = students(out)["honest student"]
+    assert honest["total"] == honest["max"] == 10, json.dumps(honest, indent=1)[:3000]
+
+
+def test_an_empty_folder_and_a_missing_module_still_get_a_row(
+    hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = hostile_cohort
+    assert students(out)["empty"]["katas"]["palindrome"]["status"] == "missing"
+    assert students(out)["symlink-to-system-file"]["katas"]["palindrome"]["status"] == "error"
+
+
+def test_no_process_started_by_the_grader_is_left_alive(
+    hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    assert sandboxed_processes() == []
+
+
+def test_nothing_the_students_wrote_replaced_the_gradebook(
+    hostile_cohort: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = hostile_cohort
+    gradebook = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    assert {s["id"] for s in gradebook["students"]} >= set(ATTACKS)
+    assert all(s["total"] <= s["max"] for s in gradebook["students"])
+    assert not Path("/tmp/gradebook.json").exists()
+
+
+@pytest.fixture(scope="module")
+def small_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    submissions = tmp_path_factory.mktemp("small")
+    for name, source in {"ada": REFERENCE, "bo": (ROOT / "tests/samples/palindrome/bug_lower.py").read_text()}.items():
+        (submissions / name).mkdir()
+        (submissions / name / "palindrome.py").write_text(source, encoding="utf-8")
+    return submissions
+
+
+def test_grading_the_same_folder_twice_gives_a_byte_identical_gradebook(small_cohort: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run_grader(small_cohort, first).returncode == 0
+    assert run_grader(small_cohort, second).returncode == 0
+    assert (first / "gradebook.json").read_bytes() == (second / "gradebook.json").read_bytes()
+    assert 0 < students(first)["bo"]["total"] < 10
+
+
+def test_resume_grades_only_the_students_without_a_result(small_cohort: Path, tmp_path: Path) -> None:
+    out = tmp_path / "grades"
+    assert run_grader(small_cohort, out).returncode == 0
+    saved = out / "students" / f"{student_key('ada')}.json"
+    saved.write_text(saved.read_text(encoding="utf-8").replace('"score": 10.0', '"score": 7.5'), encoding="utf-8")
+    shutil.copytree(small_cohort / "bo", small_cohort / "cy")
+    assert run_grader(small_cohort, out, "--resume").returncode == 0
+    graded = students(out)
+    assert graded["ada"]["katas"]["palindrome"]["score"] == 7.5  # kept, not graded again
+    assert graded["cy"]["total"] == graded["bo"]["total"]
+    shutil.rmtree(small_cohort / "cy")
+
+
+def test_the_roster_names_students_and_lists_those_with_no_folder(small_cohort: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,email\nada,Ada L,ada@example.com\nzed,Zed Z,zed@example.com\n", encoding="utf-8")
+    out = tmp_path / "grades"
+    assert run_grader(small_cohort, out, "--roster", str(roster), "--results-json").returncode == 0
+    assert students(out)["zed"]["katas"]["palindrome"]["status"] == "missing"
+    csv_text = (out / "gradebook.csv").read_text(encoding="utf-8")
+    assert "ada,Ada L,ada@example.com,10.0" in csv_text
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in report
+    assert "http" not in report.replace("http://www.w3.org/2000/svg", "")
+    results = json.loads((out / "results" / f"{student_key('bo')}.json").read_text(encoding="utf-8"))
+    assert 0 < results["score"] < 10
+    assert {t["visibility"] for t in results["tests"]} == {"visible", "after_due_date"}
+    feedback = (out / "feedback" / f"{student_key('bo')}.md").read_text(encoding="utf-8")
+    assert "folds sharp s to ss" in feedback
+    assert "Called is_palindrome('ßSS')" in feedback  # public test: its message is shown
+    assert "Called is_palindrome('µμ')" not in feedback  # hidden test: only its name, in summary mode
