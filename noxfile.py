@@ -25,6 +25,34 @@ def kata(session: nox.Session) -> None:
 
 
 @nox.session
+def progress(session: nox.Session) -> None:
+    """Show every kata's status for your code, and which to do next."""
+    _install(session)
+    session.run("python", "-m", "dojo", "progress", *session.posargs)
+
+
+@nox.session
+def hint(session: nox.Session) -> None:
+    """Show the next hint for a kata: `nox -s hint -- palindrome`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "hint", *session.posargs)
+
+
+@nox.session
+def watch(session: nox.Session) -> None:
+    """Rerun a kata each time you save it (`-- NAME`; without one, follow the next unsolved kata)."""
+    _install(session)
+    session.run("python", "-m", "dojo", "watch", *session.posargs)
+
+
+@nox.session
+def solution(session: nox.Session) -> None:
+    """Show a kata's reference solution, once your own code passes: `nox -s solution -- palindrome`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "solution", *session.posargs)
+
+
+@nox.session
 def solutions(session: nox.Session) -> None:
     """Check the reference solutions against every test (`-- NAME...` for some)."""
     _install(session)
@@ -50,6 +78,14 @@ def lint(session: nox.Session) -> None:
     """Lint with ruff."""
     _install(session, "lint")
     session.run("ruff", "check", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Print the figures: grading speed (`-- STUDENTS JOBS`) and the learner loop against bare pytest."""
+    _install(session)
+    session.run("python", "-m", "bench.grading", *session.posargs)
+    session.run("python", "-m", "bench.learner_loop")
 
 
 @nox.session

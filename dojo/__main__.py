@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dojo import manifest, runner
+from dojo import learner, manifest, runner
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,12 @@ def build_parser() -> argparse.ArgumentParser:
     kata.add_argument("--impl", default="katas", help="katas (default), solutions, or a submission folder")
     solutions = commands.add_parser("solutions", help="check the reference solutions")
     solutions.add_argument("names", nargs="*", metavar="NAME")
+    for command, text in (("progress", "every kata's status for your code, and what to do next"),
+                          ("hint", "the next hint for a kata"), ("solution", "the reference, once you solved it"),
+                          ("watch", "rerun a kata each time you save it")):
+        sub = commands.add_parser(command, help=text)
+        sub.add_argument("names", nargs="*", metavar="NAME")
+        sub.add_argument("--impl", default="katas", help=argparse.SUPPRESS)
     commands.add_parser("grade", help="grade a folder of student submissions (see `grade --help`)", add_help=False)
     return parser
 
@@ -33,10 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runner.main(args.names, args.impl, pytest_args)
         if args.command == "solutions":
             return runner.main(args.names, "solutions", pytest_args)
+        return learner.run(args.command, args.names, args.impl)
     except (manifest.ManifestError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    raise AssertionError(args.command)
 
 
 if __name__ == "__main__":

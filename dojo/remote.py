@@ -301,6 +301,8 @@ class WorkerPool:
         # Hangs per learner function: past HANG_LIMIT, every call of that function fails at once, so a
         # deadlocked submission costs seconds, not a timeout per test.
         self.hangs: dict[str, list[str]] = {}
+        # Learner functions seen raising NotImplementedError, per kata, with the learner-facing message.
+        self.not_started: dict[str, dict[str, str]] = {}
 
     def worker(self, kata: Kata) -> Worker:
         current = self._workers.get(kata.name)
@@ -335,6 +337,10 @@ class KataProxy:
     def __init__(self, pool: WorkerPool, kata: Kata) -> None:
         self._pool = pool
         self.kata = kata
+        untouched = pool.not_started.get(kata.name, {})
+        if set(untouched) >= set(kata.functions):
+            # Every function is still the stub: say so at once instead of running (and shrinking) each test.
+            raise NotStarted(next(iter(untouched.values())))
         self._poisoned = ""
         self.last_output = ""
 
@@ -381,8 +387,10 @@ class KataProxy:
                 worker.stop()
                 raise WorkerTrouble(f"Called {description}; the worker sent garbage ({error})") from None
         if "not_implemented" in response:
-            raise NotStarted(f"not started yet: open {worker.shown} and write {description.split('(')[0]}"
-                             f" (it still raises NotImplementedError).")
+            text = (f"not started yet: open {worker.shown} and write {description.split('(')[0]}"
+                    f" (it still raises NotImplementedError).")
+            self._pool.not_started.setdefault(self.kata.name, {})[function] = text
+            raise NotStarted(text)
         if "raised" in response:
             raised = response["raised"]
             text = f"Called {description}; {_raised_text(raised, worker.shown)}"
@@ -393,6 +401,19 @@ class KataProxy:
                                 f"{response['protocol_error']}")
         worker.stop()
         raise WorkerTrouble(f"Called {description}; the worker sent an answer of no known kind")
+
+    def locate(self, function: str, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
+        """Where the learner's function returned for these arguments, as a line of feedback ('' if unknown)."""
+        message = {"op": "locate", "function": function,
+                   "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
+        try:
+            found = self._send(call_text(function, args, kwargs), message)
+        except KataFailure:
+            return ""
+        if not (isinstance(found, list) and len(found) == 2 and type(found[0]) is int):
+            return ""
+        shown = display_path(self.module_path)
+        return f"\nIt returned that at {shown}, line {found[0]}:\n    {found[1]}"
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         message = {"op": "call", "function": function,
@@ -471,12 +492,13 @@ class RemoteFunction:
               because: str = "", **kwargs: Any) -> Any:
         """Call, and fail with "Called f(x); returned ...; expected ..." unless the result is exactly `returns`
         (same type and value) or the call raised `raises`."""
+        where = None if self.owner else (lambda: self.proxy.locate(self.name, args, kwargs))
         return expect(call_text(self.shown, args, kwargs), lambda: self(*args, **kwargs), self.proxy,
-                      returns=returns, raises=raises, because=because)
+                      returns=returns, raises=raises, because=because, where=where)
 
 
 def expect(called: str, thunk: Callable[[], Any], proxy: KataProxy, *, returns: Any,
-           raises: type[BaseException] | None, because: str) -> Any:
+           raises: type[BaseException] | None, because: str, where: Callable[[], str] | None = None) -> Any:
     """Run `thunk` (one call into learner code) and compare with the expectation, in the learner's words."""
     reason = f", because {because}" if because else ""
     if raises is not None:
@@ -486,12 +508,14 @@ def expect(called: str, thunk: Callable[[], Any], proxy: KataProxy, *, returns: 
             if error.is_a(raises):
                 return None
             raise KataFailure(f"{error}\nExpected {raises.__name__} instead{reason}.") from None
+        printed = proxy.printed()
         raise KataFailure(f"Called {called}; returned {describe(result)}; expected it to raise "
-                          f"{raises.__name__}{reason}.{proxy.printed()}")
+                          f"{raises.__name__}{reason}.{where() if where else ''}{printed}")
     result = thunk()
     if not same(result, returns):
+        printed = proxy.printed()
         raise KataFailure(f"Called {called}; returned {describe(result)}; expected {describe(returns)}{reason}."
-                          f"{proxy.printed()}")
+                          f"{where() if where else ''}{printed}")
     return result
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
+from rich.console import Console
+from rich.text import Text
 
 from dojo import manifest
 from dojo.manifest import ROOT, Kata
@@ -52,43 +55,50 @@ def collect(katas: Sequence[Kata], impl: str, pytest_args: Sequence[str] = ()) -
     return reports, collector.collection_errors
 
 
+def console() -> Console:
+    """Colour on a terminal; plain text when piped, under CI, or with NO_COLOR set."""
+    plain = bool(os.environ.get("NO_COLOR") or os.environ.get("CI"))
+    return Console(no_color=plain, highlight=False, soft_wrap=True)
+
+
 def _marks() -> tuple[str, str]:
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
     return ("✓", "✗") if encoding.startswith("utf") else ("+", "x")
 
 
-def render(report: KataReport, implementation: Implementation) -> str:
-    """The learner's view of one kata: each requirement, what broke it, and what to do next."""
+def render(report: KataReport, implementation: Implementation) -> list[tuple[str, str]]:
+    """The learner's view of one kata as (style, line) pairs: each requirement, what broke it, and what to
+    do next. The text alone reads well; styles only colour it."""
     kata = report.kata
     ok, bad = _marks()
     where = display_path(implementation.module_path(kata))
-    lines = [f"== {kata.name}: {kata.title} ({where})"]
+    lines = [("bold", f"== {kata.name}: {kata.title} ({where})")]
     if report.not_started:
-        lines.append(f"{kata.name}: not started yet: open {where}, read the prompt in its docstring, "
-                     "and replace `raise NotImplementedError` with your code.")
-        return "\n".join(lines)
+        lines.append(("yellow", f"{kata.name}: not started yet: open {where}, read the prompt in its docstring, "
+                                "and replace `raise NotImplementedError` with your code."))
+        return lines
     shown: dict[str, str] = {}
     for result in report.results:
         tag = f" [{result.group}]"
         if result.outcome == PASSED:
-            lines.append(f"  {ok} {result.requirement}{tag}")
+            lines.append(("green", f"  {ok} {result.requirement}{tag}"))
             continue
-        lines.append(f"  {bad} {result.requirement}{tag}")
+        lines.append(("red", f"  {bad} {result.requirement}{tag}"))
         message = result.message.strip() or result.outcome
         if message in shown:
-            lines.append(f"      (the same failure as: {shown[message]})")
+            lines.append(("dim", f"      (the same failure as: {shown[message]})"))
         else:
             shown[message] = result.requirement
-            lines.extend("      " + line for line in message.splitlines())
+            lines.extend(("", "      " + line) for line in message.splitlines())
     total = len(report.results)
     if report.solved and report.has_hidden:
-        lines.append(f"{kata.name}: solved: all {total} requirements met.")
+        lines.append(("bold green", f"{kata.name}: solved: all {total} requirements met."))
     elif report.solved:
-        lines.append(f"{kata.name}: public tests passed; hidden tests run when your work is graded.")
+        lines.append(("bold green", f"{kata.name}: public tests passed; hidden tests run when your work is graded."))
     else:
-        lines.append(f"{kata.name}: {report.passed} of {total} requirements met. "
-                     f"Stuck? Run `nox -s hint -- {kata.name}` for a hint.")
-    return "\n".join(lines)
+        lines.append(("bold", f"{kata.name}: {report.passed} of {total} requirements met. "
+                              f"Stuck? Run `nox -s hint -- {kata.name}` for a hint."))
+    return lines
 
 
 def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] = ()) -> int:
@@ -96,10 +106,13 @@ def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] =
     katas = select(names)
     implementation = Implementation.parse(impl)
     reports, errors = collect(katas, impl, pytest_args)
+    out = console()
     for error in errors:
-        print(f"The kata's tests could not be collected (a bug in the dojo, not in your code):\n{error}")
+        out.print(f"The kata's tests could not be collected (a bug in the dojo, not in your code):\n{error}",
+                  markup=False)
     for report in reports:
-        print(render(report, implementation))
+        for style, line in render(report, implementation):
+            out.print(Text(line, style=style))
     everything_passed = not errors and all(r.solved for r in reports)
     return 0 if everything_passed else 1
 

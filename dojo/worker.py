@@ -16,6 +16,7 @@ import builtins
 import importlib.util
 import io
 import json
+import linecache
 import math
 import os
 import re
@@ -213,6 +214,26 @@ class Session:
         target = getattr(self.module, function)
         return target(*decode(args), **decode(kwargs))
 
+    def locate(self, function: str, args: list[Any], kwargs: dict[str, Any]) -> list[Any] | None:
+        """Call again, watching for the line where the learner's function returned: feedback can then
+        point at the learner's own `return` line."""
+        target = getattr(self.module, function)
+        code = getattr(target, "__code__", None)
+        found: list[int] = []
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "return" and frame.f_code is code:
+                found.append(frame.f_lineno)
+
+        sys.setprofile(profile)
+        try:
+            target(*decode(args), **decode(kwargs))
+        finally:
+            sys.setprofile(None)
+        if not found:
+            return None
+        return [found[-1], linecache.getline(self.path, found[-1]).strip()[:MAX_TEXT]]
+
     def extension(self, name: str) -> Any:
         """A worker-side helper module of a kata (e.g. compiling SQL), loaded by path from this folder."""
         if name not in self.extensions:
@@ -233,6 +254,9 @@ class Session:
         if op == "call":
             def runner() -> Any:
                 return self.call(request["function"], request["args"], request["kwargs"])
+        elif op == "locate":
+            def runner() -> Any:
+                return self.locate(request["function"], request["args"], request["kwargs"])
         elif op == "create":
             def runner() -> Any:
                 self.objects.append(self.call(request["function"], request["args"], request["kwargs"]))
