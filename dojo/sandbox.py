@@ -86,7 +86,9 @@ class Sandbox:
         return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
 
     def _bwrap(self, home: Path) -> list[str]:
-        binds: list[str] = []
+        # Private /tmp and HOME first: binds made before them would be hidden (a venv under /tmp, say).
+        binds = ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+                 "--perms", "0777", "--tmpfs", "/sandbox/home"]
         # The interpreter, its standard library and the environment's site-packages, read-only.
         shown = [p for p in sorted({sys.base_prefix, sys.prefix, "/usr", "/etc/ssl", "/etc/alternatives"})
                  if Path(p).exists()]
@@ -104,10 +106,7 @@ class Sandbox:
                 binds += ["--ro-bind", f"/{name}", f"/{name}"]
         return [
             "bwrap", *binds,
-            "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--tmpfs", "/tmp",
-            "--perms", "0777", "--tmpfs", "/sandbox/home",
-            "--bind", str(home), str(home),  # after the /tmp tmpfs, which would hide it
+            "--bind", str(home), str(home),
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--new-session",
             "--chdir", str(home),
