@@ -7,6 +7,7 @@ import nox
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests", "lint"]
+# Sessions tagged "instructor" need the references or the hidden tests: a student export leaves them out.
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -52,35 +53,49 @@ def solution(session: nox.Session) -> None:
     session.run("python", "-m", "dojo", "solution", *session.posargs)
 
 
-@nox.session
+@nox.session(tags=["instructor"])
 def solutions(session: nox.Session) -> None:
     """Check the reference solutions against every test (`-- NAME...` for some)."""
     _install(session)
     session.run("python", "-m", "dojo", "solutions", *session.posargs)
 
 
-@nox.session
+@nox.session(tags=["instructor"])
 def tests(session: nox.Session) -> None:
     """Run the project's whole test suite, the katas' tests against the references included."""
-    _install(session)
+    _install(session, "test")
     session.run("pytest", "--kata-impl=solutions", *session.posargs)
 
 
-@nox.session
+@nox.session(tags=["instructor"])
 def grade(session: nox.Session) -> None:
     """Grade a cohort: `nox -s grade -- SUBMISSIONS [--out DIR] [--jobs N] [--resume] ...`."""
     _install(session)
     session.run("python", "-m", "dojo", "grade", *session.posargs)
 
 
-@nox.session
+@nox.session(tags=["instructor"])
+def export(session: nox.Session) -> None:
+    """Write a student starter repository: `nox -s export -- OUT [--katas NAME...] [--title TEXT]`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "export", *session.posargs)
+
+
+@nox.session(tags=["instructor"])
+def gradescope(session: nox.Session) -> None:
+    """Build a Gradescope autograder zip: `nox -s gradescope -- OUT.zip [--katas NAME...]`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "gradescope", *session.posargs)
+
+
+@nox.session(tags=["instructor"])
 def lint(session: nox.Session) -> None:
     """Lint with ruff."""
     _install(session, "lint")
     session.run("ruff", "check", *session.posargs)
 
 
-@nox.session
+@nox.session(tags=["instructor"])
 def bench(session: nox.Session) -> None:
     """Print the figures: grading speed (`-- STUDENTS JOBS`) and the learner loop against bare pytest."""
     _install(session)
@@ -88,7 +103,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench.learner_loop")
 
 
-@nox.session
+@nox.session(tags=["instructor"])
 def races(session: nox.Session) -> None:
     """Measure how often the counter kata's race tests catch each sample: `-- [TRIALS] [FILE...]`."""
     _install(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dojo import learner, manifest, runner
 
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     kata = commands.add_parser("kata", help="check your code in katas/ (all katas when none is named)")
     kata.add_argument("names", nargs="*", metavar="NAME")
     kata.add_argument("--impl", default="katas", help="katas (default), solutions, or a submission folder")
+    kata.add_argument("--summary", type=Path, help="append a Markdown table of kata, status and points to FILE")
     solutions = commands.add_parser("solutions", help="check the reference solutions")
     solutions.add_argument("names", nargs="*", metavar="NAME")
     for command, text in (("progress", "every kata's status for your code, and what to do next"),
@@ -33,10 +35,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dojo import grader
 
         return grader.main(argv[1:])
+    if argv[:1] in (["export"], ["gradescope"]):
+        from dojo import export
+
+        return export.main(argv[0], argv[1:])
+    if argv[:1] == ["autograde"] and len(argv) == 2:
+        from dojo import export
+
+        return export.autograde(Path(argv[1]))
     args, pytest_args = build_parser().parse_known_args(argv)
     try:
         if args.command == "kata":
-            return runner.main(args.names, args.impl, pytest_args)
+            return runner.main(args.names, args.impl, pytest_args, summary=args.summary)
         if args.command == "solutions":
             return runner.main(args.names, "solutions", pytest_args)
         return learner.run(args.command, args.names, args.impl)

@@ -168,6 +168,22 @@ def _scored(kata: Kata, status: str | None, tests: list[dict[str, Any]], recorde
     return result
 
 
+def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[dict[str, Any], report.Public]:
+    """One student's folder, every kata of `options`: the student's gradebook entry and the public test names."""
+    with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
+        expected = {kata.name: expected_tests(kata, options, Path(work)) for kata in options.katas}
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        graded = dict(zip(expected, pool.map(lambda k: grade_kata(k, folder, expected[k.name], options),
+                                             options.katas), strict=True))
+    entry = {"id": student_id, "total": round(sum(k["score"] for k in graded.values()), 4),
+             "max": sum(k.max_points for k in options.katas), "katas": graded}
+    return entry, public_names(expected)
+
+
+def public_names(expected: dict[str, list[dict[str, Any]]]) -> report.Public:
+    return {name: {t["requirement"] for t in tests if "/public/" in t["nodeid"]} for name, tests in expected.items()}
+
+
 def discover(submissions: Path) -> list[tuple[str, Path]]:
     """Every student folder (the name is the id); anything that is not a folder is not a student."""
     found = []
@@ -218,8 +234,7 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
                 done += 1
                 if progress:
                     progress(done, len(futures))
-        public = {name: {t["requirement"] for t in tests if "/public/" in t["nodeid"]}
-                  for name, tests in expected.items()}
+        public = public_names(expected)
     gradebook = assemble(options, [sid for sid, _ in students], roster)
     write_outputs(options, gradebook, roster, public)
     return gradebook

@@ -200,7 +200,8 @@ class Worker:
             (self._home / "lib" / "dojo").mkdir(parents=True)
             (self._home / "lib" / "dojo" / "__init__.py").touch()
             for name in LEARNER_API:
-                shutil.copy(WORKER_SCRIPT.with_name(name), self._home / "lib" / "dojo" / name)
+                if WORKER_SCRIPT.with_name(name).exists():  # a student export without SQL katas has no tables
+                    shutil.copy(WORKER_SCRIPT.with_name(name), self._home / "lib" / "dojo" / name)
             self._home.chmod(0o755)  # readable by the sandbox's unprivileged user; the copies are 0644
         shutil.copy(self.module_path, self._home / f"{self.kata.name}.py")
         return scripts

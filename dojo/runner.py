@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -101,7 +102,28 @@ def render(report: KataReport, implementation: Implementation) -> list[tuple[str
     return lines
 
 
-def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] = ()) -> int:
+def points(report: KataReport) -> float:
+    """Points earned on the tests that ran: each group's points times the share of its tests passed."""
+    earned = 0.0
+    for group, value in report.kata.points.items():
+        members = [r for r in report.results if r.group == group]
+        if members:
+            earned += value * sum(r.outcome == PASSED for r in members) / len(members)
+    return earned
+
+
+def summary_table(reports: Sequence[KataReport]) -> str:
+    """Markdown for a CI job summary: kata, status, points from the tests that ran."""
+    lines = ["| kata | status | points (tests run here) |", "| --- | --- | --- |"]
+    for report in reports:
+        status = ("solved" if report.solved and report.has_hidden else "public tests passed" if report.solved
+                  else "not started" if report.not_started else f"{report.passed} of {len(report.results)} passing")
+        lines.append(f"| {report.kata.name} | {status} | {points(report):.1f} of {report.kata.max_points:g} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] = (),
+         summary: Path | None = None) -> int:
     """Run and report; exit status 0 only when every test of every named kata passed."""
     katas = select(names)
     implementation = Implementation.parse(impl)
@@ -113,6 +135,9 @@ def main(names: Sequence[str], impl: str = "katas", pytest_args: Sequence[str] =
     for report in reports:
         for style, line in render(report, implementation):
             out.print(Text(line, style=style))
+    if summary is not None:
+        with summary.open("a", encoding="utf-8") as file:
+            file.write(summary_table(reports))
     everything_passed = not errors and all(r.solved for r in reports)
     return 0 if everything_passed else 1
 
