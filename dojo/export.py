@@ -26,7 +26,8 @@ from dojo.manifest import ROOT, Kata
 # The package parts the learner's loop needs; the grader, the report and the exporter stay behind.
 LEARNER_PACKAGE = ("__init__.py", "__main__.py", "manifest.py", "profiles.py", "pytest_plugin.py", "remote.py",
                    "runner.py", "learner.py", "sandbox.py", "worker.py")
-SQL_PACKAGE = ("tables.py", "database.py")
+# Trusted-side helpers a kata's public tests import, by the kata's worker extension.
+EXTENSION_PACKAGE = {"sql": ("tables.py", "database.py"), "upload": ("served.py",)}
 SECRET_MODULES = ("solutions", "bench", "tests")
 
 
@@ -126,7 +127,6 @@ def export(out: Path, katas: Sequence[Kata], title: str) -> Path:
     """Write the student repository into `out` (which must not exist or be empty)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; choose a new folder for the export")
-    sql = any("sql" in k.extensions for k in katas)
     (out / "katas").mkdir(parents=True)
     (out / "checks" / "public").mkdir(parents=True)
     (out / "dojo").mkdir()
@@ -134,9 +134,10 @@ def export(out: Path, katas: Sequence[Kata], title: str) -> Path:
         shutil.copy(kata.stub(), out / "katas" / f"{kata.name}.py")
         shutil.copy(kata.public_tests(), out / "checks" / "public" / f"test_{kata.name}.py")
     package = ROOT / "dojo"
-    for name in LEARNER_PACKAGE + (SQL_PACKAGE if sql else ()):
+    extensions = sorted({e for k in katas for e in k.extensions})
+    for name in LEARNER_PACKAGE + tuple(n for e in extensions for n in EXTENSION_PACKAGE.get(e, ())):
         shutil.copy(package / name, out / "dojo" / name)
-    for extension in sorted({e for k in katas for e in k.extensions}):
+    for extension in extensions:
         shutil.copy(package / f"worker_{extension}.py", out / "dojo" / f"worker_{extension}.py")
     for name in ("conftest.py", "pyproject.toml", ".gitignore"):
         shutil.copy(ROOT / name, out / name)

@@ -148,6 +148,10 @@ class Worker:
         self._buffer = bytearray()
 
     @property
+    def home(self) -> Path:
+        return self._home
+
+    @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -435,6 +439,15 @@ class KataProxy:
         """Run a worker-side helper of the kata (dojo/worker_<extension>.py) on the learner's module."""
         message = {"op": "ext", "extension": extension, "function": function, "args": wire.encode(list(args))}
         return self._send(description, message)
+
+    def workspace(self) -> Path:
+        """A fresh folder both sides can use (inside the worker's own folder, so a sandbox shows it too)."""
+        worker = self._pool.worker(self.kata)
+        if worker.load_failure:
+            raise LoadFailure(worker.load_failure)
+        folder = Path(tempfile.mkdtemp(prefix="ws-", dir=worker.home))
+        folder.chmod(0o777)  # the sandbox's unprivileged user writes here
+        return folder
 
     def reset(self) -> None:
         """Throw the worker away (its threads may be stuck); the next call starts a fresh one."""
