@@ -66,7 +66,8 @@ class Served:
         """A failure that shows the request, the response and the rule it broke."""
         shown = ""
         if response is not None:
-            headers = "\n".join(f"    {k}: {v}" for k, v in response.headers.items())
+            # The Date header changes every second; leaving it out keeps feedback (and gradebooks) reproducible.
+            headers = "\n".join(f"    {k}: {v}" for k, v in response.headers.items() if k.lower() != "date")
             body = response.content[:300]
             shown = f"\nThe response: {response.status_code}\n{headers}\n    body: {body!r}"
         return KataFailure(f"Sent {self.last}.{shown}\nThe rule: {rule}")
