@@ -162,8 +162,9 @@ def scan(folder: Path) -> list[str]:
         problems.append("a checks/hidden/ folder")
     references = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "solutions").glob("*.py")}
     # Lines distinctive enough that finding one means a reference was copied (not `import threading`).
+    public = {line.strip() for stub in (ROOT / "katas").glob("*.py") for line in stub.read_text("utf-8").splitlines()}
     telltales = {line.strip() for text in references.values() for line in text.splitlines()
-                 if len(line.strip()) > 40 and not line.strip().startswith(("def ", "class ", '"""', "#"))}
+                 if len(line.strip()) > 40 and not line.strip().startswith(("def ", "class ", '"""', "#"))} - public
     for path in folder.rglob("*"):
         if not path.is_file() or ".git" in path.parts:
             continue
