@@ -99,5 +99,6 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
                 kata.reset()
 
 
-def peak_memory_kib(kata: KataProxy) -> int:
-    return int(kata.extension("upload", "peak_memory_kib", description="reading the worker's peak memory"))
+def peak_memory_kib(kata: KataProxy, *, reset: bool = False) -> int:
+    """The worker's peak resident memory since the last reset (reset=True starts a new measurement)."""
+    return int(kata.extension("upload", "peak_memory_kib", reset, description="reading the worker's peak memory"))

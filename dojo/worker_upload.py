@@ -4,7 +4,6 @@ worker's peak memory. Loaded before the learner's module, so the functions bound
 
 from __future__ import annotations
 
-import resource
 import threading
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-_getrusage = resource.getrusage
+_open = open
 _servers: dict[str, tuple[uvicorn.Server, threading.Thread]] = {}
 
 
@@ -42,6 +41,14 @@ def stop(module: Any, socket: str) -> bool:
     return not thread.is_alive()
 
 
-def peak_memory_kib(module: Any) -> int:
-    """The worker process's peak resident set size so far."""
-    return int(_getrusage(resource.RUSAGE_SELF).ru_maxrss)
+def peak_memory_kib(module: Any, reset: bool) -> int:
+    """The worker's peak resident set size (VmHWM) since the last reset; `reset` first lowers the mark to the
+    current size. (getrusage's ru_maxrss would not do: it keeps the parent's peak across fork and exec.)"""
+    if reset:
+        with _open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    with _open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")

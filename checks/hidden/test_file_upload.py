@@ -4,6 +4,7 @@ bytes and filenames, and the storage folder inspected from outside after every r
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import threading
 import unicodedata
@@ -46,6 +47,11 @@ def disposition_filename(header: str) -> tuple[str, str | None]:
             return kind.strip().lower(), unquote(encoded, encoding="utf-8", errors="strict")
     name = params.get("filename")
     return kind.strip().lower(), name if name is None or name.isascii() else None
+
+
+def _leading_run(first: str, second: str) -> int:
+    """How many characters two strings share at their start."""
+    return next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b), min(len(first), len(second)))
 
 
 def unguessable(file_id: object) -> bool:
@@ -209,6 +215,12 @@ def test_ids_are_unguessable_and_differ_for_the_same_content(kata: KataProxy) ->
                for _ in range(5)]
         if len(set(ids)) != len(ids):
             raise app.fail(None, f"every upload gets its own random id; the same content gave {ids}")
+        # Random ids share no long run at either end; a counter or a clock padded to length does.
+        for first, second in itertools.combinations(ids, 2):
+            shared = max(_leading_run(first, second), _leading_run(first[::-1], second[::-1]))
+            if shared >= 8:
+                raise app.fail(None, f"ids must be random (128 bits or more), not predictable: {first!r} and "
+                                     f"{second!r} share {shared} characters")
 
 
 @example(file_id="0" * 32)
@@ -277,14 +289,13 @@ def test_twenty_concurrent_uploads_are_all_stored_and_served(kata: KataProxy) ->
 
 
 def test_a_large_upload_is_streamed_not_held_in_memory(kata: KataProxy, tmp_path: Path) -> None:
-    kata.reset()  # a fresh worker, so its peak memory so far is only the app's start-up
     size = 32 * MiB
     source = tmp_path / "big.bin"
     with source.open("wb") as out:
         for block in range(32):
             out.write(bytes([block]) * MiB)
     with serving(kata, max_bytes=64 * MiB) as app:
-        baseline = peak_memory_kib(kata)
+        baseline = peak_memory_kib(kata, reset=True)
         boundary = "kataboundary7f3a"
         head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
                 "Content-Type: application/pdf\r\n\r\n").encode()
