@@ -51,7 +51,8 @@ def disposition_filename(header: str) -> tuple[str, str | None]:
 
 def _leading_run(first: str, second: str) -> int:
     """How many characters two strings share at their start."""
-    return next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b), min(len(first), len(second)))
+    pairs = enumerate(zip(first, second, strict=False))
+    return next((i for i, (a, b) in pairs if a != b), min(len(first), len(second)))
 
 
 def unguessable(file_id: object) -> bool:
