@@ -2,8 +2,8 @@
 
 With bubblewrap (Debian's `bubblewrap`): a new mount, PID, network, IPC and UTS namespace that sees only the
 Python installation and the worker's own folder, a private HOME and /tmp, no network, and the uid `nobody`
-when the grader runs as root. Without it, `unshare` gives the network and PID namespaces (as root), and
-without either the worker runs with limits only, after a printed warning. Resource limits apply in every
+when the grader runs as root. Without it, `unshare` gives the network and PID namespaces (as root, keeping
+the uid), and without either the worker runs with limits only, after a printed warning. Resource limits apply in every
 case. The trusted test process is never caged: only the worker that runs student code is.
 """
 
@@ -72,7 +72,9 @@ class Sandbox:
         if self.mechanism == "bwrap":
             return [*self._bwrap(home), "--", *self._drop_privileges(), *argv]
         if self.mechanism == "unshare":
-            return ["unshare", "--net", "--pid", "--fork", "--kill-child", *self._drop_privileges(), *argv]
+            # No uid change here: outside a mount namespace the interpreter may sit where `nobody` cannot
+            # read it (a 0700 /root). Network and PID isolation, and the limits, still apply.
+            return ["unshare", "--net", "--pid", "--fork", "--kill-child", *argv]
         return argv
 
     def environment(self, home: Path) -> dict[str, str]:
