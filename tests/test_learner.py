@@ -105,6 +105,15 @@ def test_a_racy_counter_shows_the_lost_updates_and_points_at_a_lock(tmp_path: Pa
     assert "threading.Lock" in result.stdout
 
 
+def test_a_wrong_upload_endpoint_shows_the_request_the_response_and_the_rule(tmp_path: Path) -> None:
+    wrong = submission(tmp_path, "file_upload", SAMPLES / "file_upload" / "bug_415_as_400.py")
+    result = dojo("kata", "file_upload", f"--impl={wrong}")
+    assert result.returncode == 1
+    assert "Sent POST /files with field 'file', filename 'x.html', 6 bytes of text/html." in result.stdout
+    assert "The response: 400" in result.stdout
+    assert "The rule: types outside allowed_types are refused (expected status 415, got 400)" in result.stdout
+
+
 def test_watch_reruns_the_kata_when_its_file_is_saved(tmp_path: Path) -> None:
     shutil.copy(ROOT / "katas" / "palindrome.py", tmp_path / "palindrome.py")
     seen: list[str] = []
