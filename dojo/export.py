@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -50,7 +51,9 @@ def _noxfile_text() -> str:
             cut.append((node.decorator_list[0].lineno - 1, node.end_lineno or node.lineno))
     for start, end in reversed(cut):
         del lines[start:end]
-    return "".join(lines).rstrip() + "\n"
+    text = "".join(lines).rstrip() + "\n"
+    # The default sessions are instructors' ones; a student's bare `nox` shows their progress instead.
+    return re.sub(r"^nox\.options\.sessions = .*$", 'nox.options.sessions = ["progress"]', text, flags=re.M)
 
 
 def _readme(katas: Sequence[Kata], title: str) -> str:

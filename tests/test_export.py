@@ -73,6 +73,7 @@ def test_the_export_noxfile_has_only_the_learner_sessions(exported: Path) -> Non
     for session in ("solutions", "grade", "tests", "export", "gradescope", "bench", "races"):
         assert f"def {session}(" not in text
     compile(text, "noxfile.py", "exec")
+    assert 'nox.options.sessions = ["progress"]' in text
 
 
 def test_the_workflow_parses_and_names_every_exported_kata(exported: Path) -> None:
