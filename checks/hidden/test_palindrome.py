@@ -98,6 +98,8 @@ def non_strings() -> st.SearchStrategy[object]:
 @example("ﬁfi")
 @example("µμ")
 @example("e\u0301e")
+@example("eé")
+@example("ÉA")
 @example("éa")
 @example("a½")
 @example("1a2")
