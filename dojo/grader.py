@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dojo import manifest, report
+from dojo import manifest, report, sandbox
 from dojo.manifest import ROOT, Kata
 
 MAX_MODULE_BYTES = 1024 * 1024
@@ -313,9 +312,12 @@ def main(argv: Sequence[str]) -> int:
     urls = ["sqlite://", *filter(None, [os.environ.get("KATA_DATABASE_URL")])]
     options = Options(args.submissions, args.out, katas, args.jobs, args.resume, args.roster, args.feedback,
                       args.results_json, args.profile, args.time_limit, args.memory_mb, urls)
-    if shutil.which("bwrap") is None:
-        print("warning: bubblewrap is not installed; workers are isolated less (apt-get install bubblewrap)",
-              file=sys.stderr)
+    cage = sandbox.mechanism()
+    if cage != "bwrap":
+        weaker = ("network and PID namespaces only, same uid, files visible" if cage == "unshare"
+                  else "resource limits only: no network or filesystem isolation")
+        print(f"warning: bubblewrap is not installed, so student code runs with {weaker}. "
+              "Install it (apt-get install bubblewrap) before grading untrusted work.", file=sys.stderr)
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   transient=True) as bar:
         task = bar.add_task("grading", total=None)
