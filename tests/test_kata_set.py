@@ -55,8 +55,10 @@ def sample_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         shutil.copy(sample, folder / f"{kata_name}.py")
         return run_kata(manifest.get(kata_name), folder)
 
+    postgresql = bool(os.environ.get("KATA_DATABASE_URL"))
     selected = [item.callspec.params for item in request.session.items
-                if item.originalname == "test_correct_samples_pass_and_buggy_samples_are_caught"]
+                if item.originalname == "test_correct_samples_pass_and_buggy_samples_are_caught"
+                and (postgresql or "postgresql_only" not in item.callspec.params["sample"].stem)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as executor:
         yield {params["sample"]: executor.submit(run, params["kata_name"], params["sample"]) for params in selected}
 
@@ -65,6 +67,8 @@ def sample_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 def test_correct_samples_pass_and_buggy_samples_are_caught(
     kata_name: str, sample: Path, sample_runs: dict[Path, Future[subprocess.CompletedProcess[str]]]
 ) -> None:
+    if "postgresql_only" in sample.stem and not os.environ.get("KATA_DATABASE_URL"):
+        pytest.skip("this bug shows only on PostgreSQL: set KATA_DATABASE_URL (CI does)")
     result = sample_runs[sample].result()
     if sample.stem.startswith("correct"):
         assert result.returncode == 0, f"{sample.name} is correct but was failed:\n{result.stdout}"
