@@ -113,10 +113,11 @@ ATTACKS = {
 }
 
 
-def run_grader(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_grader(submissions: Path, out: Path, *extra: str, profile: str = "grading") -> subprocess.CompletedProcess[str]:
+    # The grading profile is derandomized: the same code always meets the same examples, so scores repeat.
     return subprocess.run(
         [sys.executable, "-m", "dojo", "grade", str(submissions), "--out", str(out), "--katas", "palindrome",
-         "--profile", "ci", "--jobs", "2", *extra],
+         "--profile", profile, "--jobs", "2", *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )
 
@@ -166,7 +167,8 @@ def hostile_cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subp
     (submissions / "symlink-to-system-file" / "palindrome.py").symlink_to("/etc/passwd")
     (submissions / "empty").mkdir()
     out = tmp_path_factory.mktemp("grades")
-    return out, run_grader(submissions, out, "--time-limit", "60")
+    # Every attack must score 0 and the honest student 10 whatever the examples: the faster ci profile will do.
+    return out, run_grader(submissions, out, "--time-limit", "60", profile="ci")
 
 
 @needs_bubblewrap
