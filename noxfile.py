@@ -6,16 +6,20 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests", "lint"]
+# A bare `nox` shows a learner where they stand; contributors run `nox -s tests lint`.
+nox.options.sessions = ["progress"]
 # Sessions tagged "instructor" need the references or the hidden tests: a student export leaves them out.
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
 def _install(session: nox.Session, *groups: str) -> None:
-    session.install(*PYPROJECT["project"]["dependencies"])
+    # Compiled at install: where PYTHONDONTWRITEBYTECODE is set (many containers), every process would
+    # otherwise compile the whole stack again (measured: 1.96-2.8 s against 0.64 s to import it).
+    compiled = {"UV_COMPILE_BYTECODE": "1"}
+    session.install(*PYPROJECT["project"]["dependencies"], env=compiled)
     for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+        session.install(*nox.project.dependency_groups(PYPROJECT, group), env=compiled)
 
 
 @nox.session
@@ -108,3 +112,17 @@ def races(session: nox.Session) -> None:
     """Measure how often the counter kata's race tests catch each sample: `-- [TRIALS] [FILE...]`."""
     _install(session)
     session.run("python", "-m", "bench.race_rates", *session.posargs)
+
+
+@nox.session(tags=["instructor"])
+def new(session: nox.Session) -> None:
+    """Scaffold a new kata from its kind's templates: `nox -s new -- NAME --kind KIND`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "new", *session.posargs)
+
+
+@nox.session(tags=["instructor"])
+def audit(session: nox.Session) -> None:
+    """Mutate the references and count the mutants the hidden tests kill: `nox -s audit -- [NAME...] [--runs R]`."""
+    _install(session)
+    session.run("python", "-m", "dojo", "audit", *session.posargs)

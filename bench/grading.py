@@ -10,7 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dojo import grader, manifest
+from dojo import manifest
+from dojo.grading import grader
+from dojo.kinds.sql.plugin import backend, database_urls
 
 
 def build_cohort(folder: Path, students: int) -> None:
@@ -29,15 +31,14 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as work:
         cohort, out = Path(work) / "cohort", Path(work) / "grades"
         build_cohort(cohort, students)
-        urls = ["sqlite://", *filter(None, [os.environ.get("KATA_DATABASE_URL")])]
-        options = grader.Options(cohort, out, katas, jobs, database_urls=urls)
+        options = grader.Options(cohort, out, katas, jobs)
         started = time.perf_counter()
         gradebook = grader.grade(options)
         seconds = time.perf_counter() - started
     pairs = students * len(katas)
-    full = sum(s["total"] == s["max"] for s in gradebook["students"])
+    full = sum(s.total == s.max for s in gradebook.students)
     print(f"grading bench: {students} students x {len(katas)} katas ({', '.join(k.name for k in katas)}), "
-          f"jobs {jobs}, profile grading, SQL on {' and '.join(u.split(':')[0] for u in urls)}")
+          f"jobs {jobs}, profile grading, SQL on {' and '.join(backend(u) for u in database_urls())}")
     print(f"  {seconds:.1f} s in all; {pairs / seconds:.2f} student-katas per second; "
           f"{seconds / students:.2f} s per student; {full} of {students} students at full marks "
           f"(expected {(students + 1) // 2})")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from dojo import manifest
 from dojo.manifest import ROOT
-from dojo.remote import Implementation, KataFailure, KataProxy, WorkerPool
+from dojo.testing import KataFailure, KataProxy
+from dojo.trusted.process import WorkerPool
+from dojo.trusted.submissions import Implementation
 
 CHECKS = (
     "test_concurrent_increments_return_each_value_once_and_lose_none",

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from dojo import kinds
+
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "katas.toml"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -28,7 +30,7 @@ class Kata:
     call_timeout: float = 10.0
     time_limit: float = 60.0
     memory_mb: int = 1024
-    extensions: tuple[str, ...] = ()
+    kind: str = "function"
 
     @property
     def max_points(self) -> float:
@@ -67,6 +69,9 @@ def _kata(entry: dict, order: int) -> Kata:
     functions = entry.get("functions", [])
     if not functions or not all(isinstance(f, str) and f.isidentifier() for f in functions):
         raise ManifestError(f"{where}: 'functions' must list the names the learner module defines")
+    kind = entry.get("kind", "function")
+    if kind not in kinds.names():
+        raise ManifestError(f"{where}: 'kind' must be one of {', '.join(kinds.names())}, not {kind!r}")
     known = {f.name for f in Kata.__dataclass_fields__.values()} - {"order"}
     if unknown := set(entry) - known:
         raise ManifestError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -81,7 +86,7 @@ def _kata(entry: dict, order: int) -> Kata:
         call_timeout=float(entry.get("call_timeout", 10.0)),
         time_limit=float(entry.get("time_limit", 60.0)),
         memory_mb=int(entry.get("memory_mb", 1024)),
-        extensions=tuple(entry.get("extensions", ())),
+        kind=kind,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from dojo import manifest
-from dojo.export import export, gradescope, scan
+from dojo.classroom.export import export, gradescope, scan
 from dojo.manifest import ROOT
 
 KATAS = list(manifest.load())
@@ -36,7 +36,7 @@ def test_the_export_holds_no_reference_no_hidden_test_and_nothing_that_imports_t
     assert not (exported / "solutions").exists()
     assert not (exported / "checks" / "hidden").exists()
     assert not (exported / "tests").exists()
-    assert {p.name for p in (exported / "dojo").iterdir()}.isdisjoint({"grader.py", "export.py", "report.py"})
+    assert {p.name for p in (exported / "dojo").iterdir()}.isdisjoint({"grading", "classroom", "authoring"})
 
 
 def test_the_scan_catches_a_leak(exported: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dojo.grader import student_key
+from dojo.grading.grader import student_key
 from dojo.manifest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "palindrome.py").read_text(encoding="utf-8")

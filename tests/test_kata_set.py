@@ -1,12 +1,13 @@
 """The kata set proves itself: every untouched stub is 'not started', every reference solves its kata,
-and for each kata a set of correct and buggy implementations is told apart."""
+and for each kata a set of correct and buggy implementations is told apart on a learner's first attempt
+(the learner profile, an empty example database), so a bug is caught by a pinned example or a strategy
+aimed at it, not by the luck of a remembered failure."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -14,16 +15,10 @@ from pathlib import Path
 import pytest
 
 from dojo import manifest
+from dojo.authoring.audit import run_kata
 from dojo.manifest import ROOT, Kata
 
 SAMPLES = ROOT / "tests" / "samples"
-
-
-def run_kata(kata: Kata, impl: Path | str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dojo", "kata", kata.name, f"--impl={impl}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )
 
 
 @pytest.mark.parametrize("kata", manifest.load(), ids=lambda k: k.name)

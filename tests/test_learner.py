@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo import learner
+from dojo.learner import loop as learner
 from dojo.manifest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples"

@@ -5,24 +5,19 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dojo import worker as wire
 from dojo.manifest import Kata
-from dojo.remote import (
-    Implementation,
-    KataProxy,
-    LearnerRaised,
-    LoadFailure,
-    NotStarted,
-    WorkerPool,
-    WorkerTrouble,
-    same,
-)
+from dojo.trusted.failures import LearnerRaised, LoadFailure, NotStarted, WorkerTrouble
+from dojo.trusted.process import WorkerPool
+from dojo.trusted.proxy import KataProxy, same
+from dojo.trusted.submissions import Implementation
+from dojo.worker import wire
 
 SAMPLE = Kata(name="sample", title="Sample", difficulty="easy", functions=("f",), hints=("a", "b"),
               points={"public": 1.0}, order=0, call_timeout=2.0)
@@ -167,15 +162,16 @@ def test_what_the_learner_prints_is_shown_but_never_read_as_a_result(pool: Worke
         kata.f.check(returns=True)
 
 
-def test_learner_code_can_import_the_tables_but_nothing_else_of_the_project(pool: WorkerPool) -> None:
-    kata = learner(pool, """\
+def test_learner_code_can_import_its_kinds_learner_api_but_nothing_else_of_the_project(pool: WorkerPool) -> None:
+    (pool.implementation.folder / "sample.py").write_text(textwrap.dedent("""\
         import importlib.util, sys
         def f():
-            hidden = ["dojo.remote", "dojo.worker", "dojo.manifest", "solutions", "katas", "checks", "conftest"]
+            hidden = ["dojo.trusted", "dojo.worker", "dojo.manifest", "dojo.kinds", "main", "solutions", "katas",
+                      "checks", "conftest"]
             return [importlib.util.find_spec(name) is None for name in hidden] + [
                 importlib.util.find_spec("dojo.tables") is not None]
-        """)
-    assert all(kata.f())
+        """), encoding="utf-8")
+    assert all(KataProxy(pool, replace(SAMPLE, kind="sql")).f())
 
 
 def test_learner_objects_stay_in_the_worker_and_answer_by_handle(pool: WorkerPool) -> None:

@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from dojo.remote import KataFailure, KataProxy, RemoteObject
+from dojo.testing import KataFailure, KataProxy, RemoteObject
 
 THREADS, OPERATIONS, TRIALS, SECONDS = 4, 100, 4, 3.0
 LOCK_HINT = ("Guard every read-modify-write with one threading.Lock (`with self._lock:`), and return the new "
@@ -142,7 +142,7 @@ def race(kata: KataProxy, plans: list[list[list[Any]]], initial: int, seed: int)
     """Run one scenario in the worker and fail on what needs no model: hangs, errors, a removed tracer."""
     scenario = {"plans": plans, "initial": initial, "seed": seed, "seconds": SECONDS, "yield_rate": 0.5}
     described = f"{len(plans)} threads sharing Counter({initial})"
-    result = kata.extension("counter", "run_scenario", scenario, description=described)
+    result = kata.helper("run_scenario", scenario, description=described)
     if "stuck" in result:
         kata.reset()  # its threads are stuck for good: the next test gets a fresh worker
         message = (f"{described}: {result['stuck']} of {len(plans)} threads did not finish within {SECONDS:g} s: "

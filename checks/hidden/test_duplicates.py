@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dojo.database import Schema
-from dojo.remote import KataProxy
-from dojo.tables import User
+from dojo.kinds.sql.database import Schema
+from dojo.kinds.sql.tables import User
+from dojo.testing import KataProxy
 
 Row = dict[str, Any]
 
@@ -31,6 +31,20 @@ def user_tables(draw: st.DrawFn, *, max_size: int = 30) -> list[Row]:
     names = draw(st.lists(st.text(TEXT, max_size=4), min_size=len(emails), max_size=len(emails)))
     ids = draw(st.permutations(range(1, len(emails) + 1)))
     return [{"id": i, "name": n, "email": e} for i, n, e in zip(ids, names, emails, strict=True)]
+
+
+@st.composite
+def tables_with_duplicate_groups(draw: st.DrawFn) -> list[Row]:
+    """Several duplicated emails with different counts and first ids, so that ordering by count, by first
+    appearance or by anything but the email itself gives another order; some NULLs and singles beside them."""
+    emails = draw(st.lists(st.sampled_from(["a@x.io", "A@x.io", "b@x.io", "B@x.io", "é@x.io", "z@x.io", "0@x.io"]),
+                           min_size=2, max_size=5, unique=True))
+    counts = draw(st.lists(st.integers(2, 5), min_size=len(emails), max_size=len(emails)))
+    column = [e for e, n in zip(emails, counts, strict=True) for _ in range(n)]
+    column += draw(st.lists(st.none() | st.sampled_from(["solo@x.io", "other@x.io"]), max_size=3, unique=True))
+    order = draw(st.permutations(column))
+    ids = draw(st.permutations(range(1, len(order) + 1)))
+    return [{"id": i, "name": "n", "email": e} for i, e in zip(ids, order, strict=True)]
 
 
 def many_groups() -> list[Row]:
@@ -61,6 +75,10 @@ def user(id_: int, email: str | None, name: str = "n") -> Row:
 CASES = [user(1, "a@x.io"), user(2, "A@x.io"), user(3, "a@x.io"), user(4, "A@x.io"), user(5, "a@X.io")]
 NULLS = [user(1, None), user(2, None), user(3, "b@x.io"), user(4, None)]
 LATE_FIRST = [user(5, "a@x.io"), user(2, "a@x.io"), user(9, "a@x.io"), user(1, "b@x.io"), user(3, "b@x.io")]
+# Ordered by email (binary: "C" < "a" < "b") the groups read C, a, b; by count, by first id, by lower() or
+# descending they read otherwise.
+ORDERS = [user(1, "b@x.io"), user(2, "b@x.io"), user(3, "b@x.io"), user(4, "a@x.io"), user(5, "a@x.io"),
+          user(6, "C@x.io"), user(7, "C@x.io"), user(8, "C@x.io"), user(9, "C@x.io"), user(10, None), user(11, None)]
 
 
 @pytest.mark.group("duplicate_emails")
@@ -68,8 +86,9 @@ LATE_FIRST = [user(5, "a@x.io"), user(2, "a@x.io"), user(9, "a@x.io"), user(1, "
 @example(users=[user(1, "a@x.io")])
 @example(users=CASES)
 @example(users=NULLS)
+@example(users=ORDERS)
 @example(users=many_groups())
-@given(user_tables())
+@given(user_tables() | tables_with_duplicate_groups())
 def test_lists_every_duplicated_email_with_its_count_ordered_by_email(
     kata: KataProxy, database: Schema, users: list[Row]
 ) -> None:
@@ -91,8 +110,9 @@ def test_every_listed_email_is_held_by_that_many_users(kata: KataProxy, database
 @example(users=CASES)
 @example(users=NULLS)
 @example(users=LATE_FIRST)
+@example(users=ORDERS)
 @example(users=many_groups())
-@given(user_tables())
+@given(user_tables() | tables_with_duplicate_groups())
 def test_deletes_all_but_the_lowest_id_of_each_email(kata: KataProxy, database: Schema, users: list[Row]) -> None:
     outcome = database.run(kata, "delete_duplicate_users", tables={User: users}, inspect=User)
     outcome.expect_rows(users_left(users), what="rows left in users")

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from dojo.remote import KataFailure, KataProxy
-from dojo.served import Served, multipart, peak_memory_kib, serving, snapshot
+from dojo.kinds.http.served import Served, multipart, peak_memory_kib, serving, snapshot
+from dojo.testing import KataFailure, KataProxy
 
 ALLOWED = ["text/plain", "image/png", "image/jpeg", "application/pdf"]
 LIMIT = 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from dojo.remote import KataProxy
+from dojo.testing import KataProxy
 
 
 def expected(text: str) -> bool:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dojo.database import Schema
-from dojo.remote import KataProxy
-from dojo.tables import Employee
+from dojo.kinds.sql.database import Schema
+from dojo.kinds.sql.tables import Employee
+from dojo.testing import KataProxy
 
 Row = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """Public tests for the counter kata: one thread, the basic contract."""
 
-from dojo.remote import KataProxy
+from dojo.testing import KataProxy
 
 
 def test_starts_at_its_initial_value(kata: KataProxy) -> None:

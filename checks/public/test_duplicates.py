@@ -2,9 +2,9 @@
 
 import pytest
 
-from dojo.database import Schema
-from dojo.remote import KataProxy
-from dojo.tables import User
+from dojo.kinds.sql.database import Schema
+from dojo.kinds.sql.tables import User
+from dojo.testing import KataProxy
 
 EXAMPLE = [
     {"id": 1, "name": "Ann", "email": "ann@example.com"},

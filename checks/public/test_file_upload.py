@@ -2,8 +2,8 @@
 
 import hashlib
 
-from dojo.remote import KataProxy
-from dojo.served import serving
+from dojo.kinds.http.served import serving
+from dojo.testing import KataProxy
 
 
 def test_an_upload_can_be_downloaded_again(kata: KataProxy) -> None:

@@ -1,6 +1,6 @@
 """Public tests for the palindrome kata: read them, they show the rule at work."""
 
-from dojo.remote import KataProxy
+from dojo.testing import KataProxy
 
 
 def test_a_word_that_reads_the_same_backwards_is_a_palindrome(kata: KataProxy) -> None:

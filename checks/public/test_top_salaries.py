@@ -2,9 +2,9 @@
 
 import pytest
 
-from dojo.database import Schema
-from dojo.remote import KataProxy
-from dojo.tables import Employee
+from dojo.kinds.sql.database import Schema
+from dojo.kinds.sql.tables import Employee
+from dojo.testing import KataProxy
 
 EXAMPLE = [
     {"id": 1, "name": "Ann", "department": "IT", "salary": 100},

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from rich.table import Table
 
-from dojo import manifest, runner
+from dojo import manifest
+from dojo.learner import runner
 from dojo.manifest import ROOT, Kata
-from dojo.remote import Implementation, display_path
+from dojo.trusted.submissions import Implementation, display_path
 
 STATE = ROOT / ".dojo-state.json"
 

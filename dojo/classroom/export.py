@@ -8,12 +8,11 @@ imports either.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import os
-import re
 import shutil
-import sys
 import tempfile
 import textwrap
 import tomllib
@@ -24,11 +23,10 @@ from pathlib import Path
 from dojo import manifest
 from dojo.manifest import ROOT, Kata
 
-# The package parts the learner's loop needs; the grader, the report and the exporter stay behind.
-LEARNER_PACKAGE = ("__init__.py", "__main__.py", "manifest.py", "profiles.py", "pytest_plugin.py", "remote.py",
-                   "runner.py", "learner.py", "sandbox.py", "worker.py")
-# Trusted-side helpers a kata's public tests import, by the kata's worker extension.
-EXTENSION_PACKAGE = {"sql": ("tables.py", "database.py"), "upload": ("served.py",)}
+# The package parts the learner's loop needs: the grader, the classroom tools and the authoring tools stay
+# behind, and so do the kinds no exported kata uses.
+LEARNER_PACKAGE = ("__init__.py", "__main__.py", "manifest.py", "profiles.py", "scoring.py", "testing.py",
+                   "worker", "trusted", "learner")
 SECRET_MODULES = ("solutions", "bench", "tests")
 
 
@@ -51,9 +49,7 @@ def _noxfile_text() -> str:
             cut.append((node.decorator_list[0].lineno - 1, node.end_lineno or node.lineno))
     for start, end in reversed(cut):
         del lines[start:end]
-    text = "".join(lines).rstrip() + "\n"
-    # The default sessions are instructors' ones; a student's bare `nox` shows their progress instead.
-    return re.sub(r"^nox\.options\.sessions = .*$", 'nox.options.sessions = ["progress"]', text, flags=re.M)
+    return "".join(lines).rstrip() + "\n"
 
 
 def _readme(katas: Sequence[Kata], title: str) -> str:
@@ -137,11 +133,14 @@ def export(out: Path, katas: Sequence[Kata], title: str) -> Path:
         shutil.copy(kata.stub(), out / "katas" / f"{kata.name}.py")
         shutil.copy(kata.public_tests(), out / "checks" / "public" / f"test_{kata.name}.py")
     package = ROOT / "dojo"
-    extensions = sorted({e for k in katas for e in k.extensions})
-    for name in LEARNER_PACKAGE + tuple(n for e in extensions for n in EXTENSION_PACKAGE.get(e, ())):
-        shutil.copy(package / name, out / "dojo" / name)
-    for extension in extensions:
-        shutil.copy(package / f"worker_{extension}.py", out / "dojo" / f"worker_{extension}.py")
+    used = sorted({kata.kind for kata in katas})
+    for name in (*LEARNER_PACKAGE, "kinds/__init__.py", *(f"kinds/{kind}" for kind in used)):
+        if (package / name).is_dir():
+            skipped = shutil.ignore_patterns("__pycache__", "templates")  # templates are for authors of katas
+            shutil.copytree(package / name, out / "dojo" / name, ignore=skipped)
+        else:
+            (out / "dojo" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(package / name, out / "dojo" / name)
     for name in ("conftest.py", "pyproject.toml", ".gitignore"):
         shutil.copy(ROOT / name, out / name)
     (out / "katas.toml").write_text(_manifest_text(katas), encoding="utf-8")
@@ -230,13 +229,11 @@ def gradescope(zip_path: Path, katas: Sequence[Kata]) -> Path:
 
 def autograde(root: Path) -> int:
     """Inside Gradescope: grade root/submission with every kata of the manifest, write root/results."""
-    from dojo import grader, report
+    from dojo.grading import grader, report
 
     katas = list(manifest.load())
-    urls = ["sqlite://", *filter(None, [os.environ.get("KATA_DATABASE_URL")])]
     with tempfile.TemporaryDirectory() as work:
-        options = grader.Options(root / "submission", Path(work), katas, jobs=os.cpu_count() or 1,
-                                 database_urls=urls)
+        options = grader.Options(root / "submission", Path(work), katas, jobs=os.cpu_count() or 1)
         student, public = grader.grade_folder("submission", root / "submission", options)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -245,18 +242,17 @@ def autograde(root: Path) -> int:
     return 0
 
 
-def main(command: str, argv: Sequence[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog=f"nox -s {command} --")
+def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--katas", nargs="+", metavar="NAME")
     if command == "export":
         parser.add_argument("--title", default="Kata assignment")
-    args = parser.parse_args(argv)
+
+
+def main(args: argparse.Namespace) -> int:
     katas = [manifest.get(n) for n in args.katas] if args.katas else list(manifest.load())
     katas.sort(key=lambda k: k.order)
-    if command == "export":
+    if args.command == "export":
         export(args.out, katas, args.title)
         print(f"wrote {args.out}: {len(katas)} katas, no references, no hidden tests. Push it as the students' "
               "starter repository.")
@@ -264,7 +260,3 @@ def main(command: str, argv: Sequence[str]) -> int:
         gradescope(args.out, katas)
         print(f"wrote {args.out}: upload it as the Gradescope autograder (setup.sh, run_autograder, source/).")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -19,10 +19,11 @@ from sqlalchemy import Connection, create_engine, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-from dojo.remote import KataFailure, KataProxy, call_text, describe, same
-from dojo.tables import Base
+from dojo.kinds.sql.plugin import ENVIRONMENT
+from dojo.kinds.sql.tables import Base
+from dojo.trusted.failures import KataFailure, call_text, describe
+from dojo.trusted.proxy import KataProxy, same
 
-ENVIRONMENT = "KATA_DATABASE_URL"
 STATEMENT_SECONDS = 10
 
 
@@ -155,7 +156,7 @@ class Schema:
         """Compile `function(*args)` in the worker, run it here on `tables`; with `inspect`, the outcome's rows
         are that table's rows afterwards (for DELETE statements), ordered by id."""
         call = call_text(function, args, {})
-        compiled = kata.extension("sql", "compile_statement", function, list(args), self.database.drivername,
+        compiled = kata.helper("compile_statement", function, list(args), self.database.drivername,
                                   description=call)
         if not isinstance(compiled, dict) or "error" in compiled:
             error = compiled.get("error") if isinstance(compiled, dict) else describe(compiled)

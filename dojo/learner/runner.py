@@ -12,10 +12,11 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from dojo import manifest
+from dojo import manifest, scoring
 from dojo.manifest import ROOT, Kata
-from dojo.pytest_plugin import NOT_STARTED, PASSED, ResultCollector, TestResult
-from dojo.remote import Implementation, display_path
+from dojo.scoring import Outcome
+from dojo.trusted.results import ResultCollector, TestResult
+from dojo.trusted.submissions import Implementation, display_path
 
 
 @dataclass
@@ -26,7 +27,7 @@ class KataReport:
 
     @property
     def passed(self) -> int:
-        return sum(r.outcome == PASSED for r in self.results)
+        return sum(r.outcome == Outcome.PASSED for r in self.results)
 
     @property
     def solved(self) -> bool:
@@ -34,8 +35,8 @@ class KataReport:
 
     @property
     def not_started(self) -> bool:
-        failing = [r for r in self.results if r.outcome != PASSED]
-        return bool(failing) and all(r.outcome == NOT_STARTED for r in failing) and self.passed == 0
+        failing = [r for r in self.results if r.outcome != Outcome.PASSED]
+        return bool(failing) and all(r.outcome == Outcome.NOT_STARTED for r in failing) and self.passed == 0
 
 
 def select(names: Sequence[str]) -> list[Kata]:
@@ -81,7 +82,7 @@ def render(report: KataReport, implementation: Implementation) -> list[tuple[str
     shown: dict[str, str] = {}
     for result in report.results:
         tag = f" [{result.group}]"
-        if result.outcome == PASSED:
+        if result.outcome == Outcome.PASSED:
             lines.append(("green", f"  {ok} {result.requirement}{tag}"))
             continue
         lines.append(("red", f"  {bad} {result.requirement}{tag}"))
@@ -103,13 +104,8 @@ def render(report: KataReport, implementation: Implementation) -> list[tuple[str
 
 
 def points(report: KataReport) -> float:
-    """Points earned on the tests that ran: each group's points times the share of its tests passed."""
-    earned = 0.0
-    for group, value in report.kata.points.items():
-        members = [r for r in report.results if r.group == group]
-        if members:
-            earned += value * sum(r.outcome == PASSED for r in members) / len(members)
-    return earned
+    """Points earned on the tests that ran here (the grader scores the same way, with the hidden tests)."""
+    return scoring.points(report.kata.points, ((r.group, r.outcome == Outcome.PASSED) for r in report.results))
 
 
 def summary_table(reports: Sequence[KataReport]) -> str:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dojo.remote import KataFailure
-
-PASSED, FAILED, ERROR, SKIPPED, NOT_STARTED = "passed", "failed", "error", "skipped", "not started"
+from dojo.scoring import Outcome
+from dojo.trusted.failures import KataFailure
 
 
 def requirement(name: str, doc: str | None = None) -> str:
@@ -74,7 +73,7 @@ class TestResult:
     kata: str
     group: str
     requirement: str
-    outcome: str
+    outcome: Outcome
     message: str = ""
     kind: str = ""  # the KataFailure class behind a failure (LoadFailure, NotStarted, ...), if any
 
@@ -99,7 +98,7 @@ class ResultCollector:
             if callspec is not None:
                 sentence += f" ({callspec.id})"
             self.results[item.nodeid] = TestResult(
-                item.nodeid, kata_of(item.path), group_of(item), sentence, "pending")
+                item.nodeid, kata_of(item.path), group_of(item), sentence, Outcome.PENDING)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -107,16 +106,16 @@ class ResultCollector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = self.results.get(report.nodeid)
-        if record is None or record.outcome in (FAILED, ERROR, NOT_STARTED):
+        if record is None or record.outcome in (Outcome.FAILED, Outcome.ERROR, Outcome.NOT_STARTED):
             return
         if report.when == "call" and report.passed:
-            record.outcome = PASSED
+            record.outcome = Outcome.PASSED
         elif report.skipped:
-            record.outcome, record.message = SKIPPED, _skip_reason(report)
+            record.outcome, record.message = Outcome.SKIPPED, _skip_reason(report)
         elif report.failed:
             record.kind = getattr(report, "kata_kind", "")
-            record.outcome = NOT_STARTED if record.kind == "NotStarted" else (
-                FAILED if report.when == "call" else ERROR)
+            record.outcome = Outcome.NOT_STARTED if record.kind == "NotStarted" else (
+                Outcome.FAILED if report.when == "call" else Outcome.ERROR)
             record.message = report.longreprtext
 
     def ordered(self) -> Iterable[TestResult]:

@@ -7,47 +7,48 @@ import html as _html
 from collections import Counter
 from typing import Any
 
-MARK = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⏱", "skipped": "✗"}
+from dojo.scoring import Gradebook, Outcome, StudentGrade
+
+MARK = {Outcome.PASSED: "✓", Outcome.TIMEOUT: "⏱"}  # anything else: ✗
 
 
 Public = dict[str, set[str]]  # per kata, the requirement sentences of its public tests
 
 
-def feedback(student: dict[str, Any], public: Public, mode: str = "summary") -> str:
+def feedback(student: StudentGrade, public: Public, mode: str = "summary") -> str:
     """Markdown for one student: what passed, what did not; hidden tests' details only with mode 'full'."""
-    lines = [f"# Feedback for {student['id']}", "", f"Total: **{student['total']:g} / {student['max']:g}**", ""]
-    for name, kata in student["katas"].items():
-        lines += [f"## {name}: {kata['score']:g} / {kata['max']:g} ({kata['status']})", ""]
-        if kata.get("note"):
-            lines += [f"> {kata['note']}", ""]
-        for test in kata["tests"]:
-            mark = MARK.get(test["outcome"], "✗")
-            lines.append(f"- {mark} {test['name']}")
-            hidden = test["name"] not in public.get(name, set())
-            show = test["outcome"] != "passed" and test["message"] and (mode == "full" or not hidden)
+    lines = [f"# Feedback for {student.id}", "", f"Total: **{student.total:g} / {student.max:g}**", ""]
+    for name, kata in student.katas.items():
+        lines += [f"## {name}: {kata.score:g} / {kata.max:g} ({kata.status})", ""]
+        if kata.note:
+            lines += [f"> {kata.note}", ""]
+        for test in kata.tests:
+            lines.append(f"- {MARK.get(test.outcome, '✗')} {test.name}")
+            hidden = test.name not in public.get(name, set())
+            show = test.outcome != Outcome.PASSED and test.message and (mode == "full" or not hidden)
             if show:
-                lines += ["", "  ```", *("  " + line for line in test["message"].splitlines()[:40]), "  ```"]
+                lines += ["", "  ```", *("  " + line for line in test.message.splitlines()[:40]), "  ```"]
         lines.append("")
     return "\n".join(lines)
 
 
-def gradescope_results(student: dict[str, Any], public: Public) -> dict[str, Any]:
+def gradescope_results(student: StudentGrade, public: Public) -> dict[str, Any]:
     """Gradescope's results.json: a score, and per test its share of the kata's points; hidden tests are
     shown to students after the due date."""
     tests = []
-    for name, kata in student["katas"].items():
-        count = len(kata["tests"]) or 1
-        for test in kata["tests"]:
-            hidden = test["name"] not in public.get(name, set())
-            share = round(kata["max"] / count, 4)
+    for name, kata in student.katas.items():
+        count = len(kata.tests) or 1
+        for test in kata.tests:
+            hidden = test.name not in public.get(name, set())
+            share = round(kata.max / count, 4)
             tests.append({
-                "name": f"{name}: {test['name']}",
-                "score": share if test["outcome"] == "passed" else 0.0,
+                "name": f"{name}: {test.name}",
+                "score": share if test.outcome == Outcome.PASSED else 0.0,
                 "max_score": share,
-                "output": test["message"] if not hidden else "",
+                "output": test.message if not hidden else "",
                 "visibility": "after_due_date" if hidden else "visible",
             })
-    return {"score": student["total"], "tests": tests}
+    return {"score": student.total, "tests": tests}
 
 
 def _bars(values: list[tuple[str, float]], width: int = 420) -> str:
@@ -84,28 +85,28 @@ def _histogram(totals: list[float], maximum: float, buckets: int = 10) -> str:
     return "".join(parts)
 
 
-def html(gradebook: dict[str, Any], roster: dict[str, dict[str, str]]) -> str:
-    students = gradebook["students"]
-    maximum = students[0]["max"] if students else 0.0
-    katas = list(gradebook["katas"])
-    per_kata = [(name, sum(s["katas"][name]["status"] == "passed" for s in students) / len(students))
+def html(gradebook: Gradebook, roster: dict[str, dict[str, str]]) -> str:
+    students = gradebook.students
+    maximum = students[0].max if students else 0.0
+    katas = gradebook.katas
+    per_kata = [(name, sum(s.katas[name].passed for s in students) / len(students))
                 for name in katas] if students else []
     per_test: list[tuple[str, float]] = []
     for name in katas:
         passed: Counter[str] = Counter()
         seen: Counter[str] = Counter()
         for student in students:
-            for test in student["katas"][name]["tests"]:
-                seen[test["name"]] += 1
-                passed[test["name"]] += test["outcome"] == "passed"
+            for test in student.katas[name].tests:
+                seen[test.name] += 1
+                passed[test.name] += test.outcome == Outcome.PASSED
         per_test += [(f"{name}: {test}", passed[test] / seen[test]) for test in seen]
     per_test.sort(key=lambda item: item[1])
     escape = _html.escape
     rows = "".join(
         "<tr><td>{}</td><td>{}</td>{}<td>{:g}</td></tr>".format(
-            escape(s["id"]), escape(roster.get(s["id"], {}).get("name", "")),
-            "".join(f'<td class="{s["katas"][n]["status"]}">{s["katas"][n]["score"]:g}</td>' for n in katas),
-            s["total"])
+            escape(s.id), escape(roster.get(s.id, {}).get("name", "")),
+            "".join(f'<td class="{s.katas[n].status}">{s.katas[n].score:g}</td>' for n in katas),
+            s.total)
         for s in students)
     header = "".join(f"<th>{escape(n)}</th>" for n in katas)
     return f"""<!DOCTYPE html>
@@ -117,7 +118,7 @@ td, th {{ border: 1px solid #ccc; padding: 2px 8px; }} .passed {{ background: #d
 </style></head><body>
 <h1>Kata grades</h1>
 <p>{len(students)} students, {len(katas)} katas, {maximum:g} points in all.</p>
-<h2>Score distribution</h2>{_histogram([s["total"] for s in students], maximum)}
+<h2>Score distribution</h2>{_histogram([s.total for s in students], maximum)}
 <h2>Solved, per kata</h2>{_bars(per_kata)}
 <h2>Passed, per requirement (hardest first)</h2>{_bars(per_test)}
 <h2>Students</h2>

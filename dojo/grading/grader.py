@@ -8,6 +8,7 @@ timing-dependent file), and with --results-json `results/<key>.json` in Gradesco
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -18,18 +19,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dojo import manifest, report, sandbox
+from dojo import manifest
+from dojo.grading import report, sandbox
 from dojo.manifest import ROOT, Kata
-
-MAX_MODULE_BYTES = 1024 * 1024
-OUTPUT_CAP = 1024 * 1024
-PASSED, FAILED, ERROR, TIMEOUT, MISSING = "passed", "failed", "error", "timeout", "missing"
+from dojo.scoring import Gradebook, KataGrade, Outcome, StudentGrade, TestGrade, points
+from dojo.trusted.submissions import read_module
 
 
 def student_key(student_id: str) -> str:
@@ -51,30 +51,6 @@ class Options:
     profile: str = "grading"
     time_limit: float | None = None
     memory_mb: int | None = None
-    database_urls: list[str] = field(default_factory=list)
-
-
-def find_module(folder: Path, kata: Kata) -> tuple[bytes | None, str]:
-    """The student's module for `kata` as bytes, or None and why: `katas/<kata>.py` or `<kata>.py`, never a
-    symlink out of the student's folder, never anything else in the folder."""
-    base = folder.resolve()
-    for relative in (Path("katas") / f"{kata.name}.py", Path(f"{kata.name}.py")):
-        candidate = folder / relative
-        if not candidate.exists() and not candidate.is_symlink():
-            continue
-        resolved = candidate.resolve()
-        if not resolved.is_relative_to(base) or candidate.is_symlink():
-            return None, f"{relative} is a symbolic link; only regular files in the student's folder are graded"
-        if not resolved.is_file():
-            return None, f"{relative} is not a regular file"
-        try:
-            data = resolved.read_bytes()
-        except OSError as error:
-            return None, f"{relative} could not be read: {error.strerror}"
-        if len(data) > MAX_MODULE_BYTES:
-            return None, f"{relative} is larger than {MAX_MODULE_BYTES} bytes"
-        return data, str(relative)
-    return None, f"no {kata.name}.py (expected katas/{kata.name}.py or {kata.name}.py)"
 
 
 def expected_tests(kata: Kata, options: Options, work: Path) -> list[dict[str, Any]]:
@@ -91,7 +67,6 @@ def _pytest_command(kata: Kata, options: Options, implementation: Path) -> list[
     command = [sys.executable, "-m", "pytest", *map(str, kata.test_files()), f"--rootdir={ROOT}",
                "-c", str(ROOT / "pyproject.toml"), f"--kata-impl={implementation}", "--kata-sandbox",
                f"--kata-profile={options.profile}", "-p", "no:cacheprovider", "-q", "--no-header"]
-    command += [f"--kata-db={url}" for url in options.database_urls]
     if options.memory_mb:
         command.append(f"--kata-memory-mb={options.memory_mb}")
     if options.time_limit:
@@ -99,14 +74,13 @@ def _pytest_command(kata: Kata, options: Options, implementation: Path) -> list[
     return command
 
 
-def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options: Options) -> dict[str, Any]:
+def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options: Options) -> KataGrade:
     """One student's one kata: copy the module alone into a private folder, run the trusted tests there,
     and score what they recorded. Tests with no record count as failed."""
-    source, where = find_module(folder, kata)
+    source, where = read_module(folder, kata)
     tests = [{"name": t["requirement"], "id": t["nodeid"], "group": t["group"]} for t in expected]
     if source is None:
-        outcome = "missing" if where.startswith("no ") else "error"
-        return _scored(kata, MISSING if outcome == "missing" else ERROR, tests, {}, where)
+        return _scored(kata, Outcome.MISSING if where.startswith("no ") else Outcome.ERROR, tests, {}, where)
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as private:
         (Path(private) / f"{kata.name}.py").write_bytes(source)
         results_file = Path(private) / "results.json"
@@ -117,10 +91,10 @@ def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options
         if results_file.exists():
             recorded = {r["nodeid"]: r for r in json.loads(results_file.read_text(encoding="utf-8"))["results"]}
     if timed_out:
-        return _scored(kata, TIMEOUT, tests, recorded, f"stopped after the time limit of {limit:g} s")
+        return _scored(kata, Outcome.TIMEOUT, tests, recorded, f"stopped after the time limit of {limit:g} s")
     load_failures = [r for r in recorded.values() if r.get("kind") == "LoadFailure"]
     if load_failures and len(load_failures) == len(recorded):
-        return _scored(kata, ERROR, tests, recorded, load_failures[0]["message"])
+        return _scored(kata, Outcome.ERROR, tests, recorded, load_failures[0]["message"])
     return _scored(kata, None, tests, recorded, "")
 
 
@@ -139,44 +113,37 @@ def _run_with_deadline(command: list[str], cwd: Path, seconds: float) -> bool:
             return True
 
 
-def _scored(kata: Kata, status: str | None, tests: list[dict[str, Any]], recorded: dict[str, dict[str, Any]],
-            note: str) -> dict[str, Any]:
-    rows = []
+def _scored(kata: Kata, status: Outcome | None, tests: list[dict[str, Any]], recorded: dict[str, dict[str, Any]],
+            note: str) -> KataGrade:
+    rows: list[tuple[str, TestGrade]] = []
     for test in tests:
         result = recorded.get(test["id"])
         if result is None:
-            outcome, message = (TIMEOUT if status == TIMEOUT else FAILED), note or "no result was recorded"
+            outcome = Outcome.TIMEOUT if status == Outcome.TIMEOUT else Outcome.FAILED
+            message = note or "no result was recorded"
         else:
-            outcome = {"not started": FAILED, "pending": FAILED}.get(result["outcome"], result["outcome"])
-            message = result["message"] if outcome != PASSED else ""
-        rows.append({"name": test["name"], "group": test["group"], "outcome": outcome,
-                     "message": message[:4000]})
-    score = 0.0
-    for group, points in kata.points.items():
-        members = [r for r in rows if r["group"] == group]
-        if members:
-            score += points * sum(r["outcome"] == PASSED for r in members) / len(members)
+            outcome = Outcome(result["outcome"])
+            if outcome in (Outcome.NOT_STARTED, Outcome.PENDING):
+                outcome = Outcome.FAILED
+            message = result["message"] if outcome != Outcome.PASSED else ""
+        rows.append((test["group"], TestGrade(test["name"], outcome, message[:4000])))
+    passed = [(group, row.outcome == Outcome.PASSED) for group, row in rows]
+    score = points(kata.points, passed)
     if status is None:
-        status = PASSED if rows and all(r["outcome"] == PASSED for r in rows) else FAILED
-    if status in (MISSING, ERROR, TIMEOUT) and not any(r["outcome"] == PASSED for r in rows):
+        status = Outcome.PASSED if rows and all(ok for _, ok in passed) else Outcome.FAILED
+    if status in (Outcome.MISSING, Outcome.ERROR, Outcome.TIMEOUT) and not any(ok for _, ok in passed):
         score = 0.0
-    result: dict[str, Any] = {"score": round(score, 4), "max": kata.max_points, "status": status,
-                              "tests": [{k: r[k] for k in ("name", "outcome", "message")} for r in rows]}
-    if note:
-        result["note"] = note
-    return result
+    return KataGrade(round(score, 4), kata.max_points, status, [row for _, row in rows], note)
 
 
-def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[dict[str, Any], report.Public]:
-    """One student's folder, every kata of `options`: the student's gradebook entry and the public test names."""
+def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[StudentGrade, report.Public]:
+    """One student's folder, every kata of `options`: the student's grades and the public test names."""
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
         expected = {kata.name: expected_tests(kata, options, Path(work)) for kata in options.katas}
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         graded = dict(zip(expected, pool.map(lambda k: grade_kata(k, folder, expected[k.name], options),
                                              options.katas), strict=True))
-    entry = {"id": student_id, "total": round(sum(k["score"] for k in graded.values()), 4),
-             "max": sum(k.max_points for k in options.katas), "katas": graded}
-    return entry, public_names(expected)
+    return StudentGrade(student_id, graded), public_names(expected)
 
 
 def public_names(expected: dict[str, list[dict[str, Any]]]) -> report.Public:
@@ -200,7 +167,7 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
     return {row["id"]: {k: v for k, v in row.items() if k != "id" and v} for row in rows}
 
 
-def grade(options: Options, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def grade(options: Options, progress: Callable[[int, int], None] | None = None) -> Gradebook:
     """Grade the cohort into options.out; return the gradebook."""
     out = options.out
     (out / "students").mkdir(parents=True, exist_ok=True)
@@ -221,15 +188,16 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
             futures = {pool.submit(grade_kata, kata, folder, expected[kata.name], options): (student_id, kata)
                        for student_id, folder in todo for kata in options.katas}
-            pending: dict[str, dict[str, Any]] = {}
+            pending: dict[str, dict[str, KataGrade]] = {}
             remaining = {sid: len(options.katas) for sid, _ in todo}
             for future in as_completed(futures):
                 student_id, kata = futures[future]
                 pending.setdefault(student_id, {})[kata.name] = future.result()
                 remaining[student_id] -= 1
                 if remaining[student_id] == 0:  # a whole student: write it now, so an interruption loses nothing
+                    graded = pending.pop(student_id)
                     _write_json(out / "students" / f"{student_key(student_id)}.json",
-                                {"id": student_id, "katas": pending.pop(student_id)})
+                                {"id": student_id, "katas": {n: k.to_json() for n, k in graded.items()}})
                 done += 1
                 if progress:
                     progress(done, len(futures))
@@ -239,19 +207,15 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
     return gradebook
 
 
-def assemble(options: Options, student_ids: Iterable[str], roster: dict[str, dict[str, str]]) -> dict[str, Any]:
-    katas = {kata.name: {"max": kata.max_points} for kata in options.katas}
-    rows = []
+def assemble(options: Options, student_ids: Iterable[str], roster: dict[str, dict[str, str]]) -> Gradebook:
+    students = []
     for student_id in sorted(set(student_ids) | set(roster)):
         saved = options.out / "students" / f"{student_key(student_id)}.json"
         graded = json.loads(saved.read_text(encoding="utf-8"))["katas"] if saved.exists() else {}
-        entry = {}
-        for kata in options.katas:
-            entry[kata.name] = graded.get(kata.name) or _scored(kata, MISSING, [], {}, "no folder for this student")
-        total = round(sum(k["score"] for k in entry.values()), 4)
-        rows.append({"id": student_id, "total": total, "max": sum(k.max_points for k in options.katas),
-                     "katas": entry})
-    return {"katas": katas, "students": rows}
+        katas = {kata.name: KataGrade.from_json(graded[kata.name]) if kata.name in graded
+                 else _scored(kata, Outcome.MISSING, [], {}, "no folder for this student") for kata in options.katas}
+        students.append(StudentGrade(student_id, katas))
+    return Gradebook({kata.name: kata.max_points for kata in options.katas}, students)
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -260,22 +224,21 @@ def _write_json(path: Path, payload: Any) -> None:
     temporary.replace(path)
 
 
-def write_outputs(options: Options, gradebook: dict[str, Any], roster: dict[str, dict[str, str]],
+def write_outputs(options: Options, gradebook: Gradebook, roster: dict[str, dict[str, str]],
                   public: report.Public) -> None:
     out = options.out
-    _write_json(out / "gradebook.json", gradebook)
+    _write_json(out / "gradebook.json", gradebook.to_json())
     with (out / "gradebook.csv").open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        names = list(gradebook["katas"])
-        writer.writerow(["id", "name", "email", *names, "total", "max"])
-        for student in gradebook["students"]:
-            person = roster.get(student["id"], {})
-            writer.writerow([student["id"], person.get("name", ""), person.get("email", ""),
-                             *(student["katas"][n]["score"] for n in names), student["total"], student["max"]])
+        writer.writerow(["id", "name", "email", *gradebook.katas, "total", "max"])
+        for student in gradebook.students:
+            person = roster.get(student.id, {})
+            writer.writerow([student.id, person.get("name", ""), person.get("email", ""),
+                             *(student.katas[n].score for n in gradebook.katas), student.total, student.max])
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
-    for student in gradebook["students"]:
-        key = student_key(student["id"])
+    for student in gradebook.students:
+        key = student_key(student.id)
         (feedback / f"{key}.md").write_text(report.feedback(student, public, options.feedback), encoding="utf-8")
         if options.results_json:
             (out / "results").mkdir(exist_ok=True)
@@ -284,16 +247,11 @@ def write_outputs(options: Options, gradebook: dict[str, Any], roster: dict[str,
     _write_json(out / "metadata.json", {
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": sys.version.split()[0],
         "profile": options.profile, "katas": [k.name for k in options.katas], "jobs": options.jobs,
-        "students": {s["id"]: student_key(s["id"]) for s in gradebook["students"]},
+        "students": {s.id: student_key(s.id) for s in gradebook.students},
     })
 
 
-def main(argv: Sequence[str]) -> int:
-    import argparse
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    parser = argparse.ArgumentParser(prog="nox -s grade --", description="Grade a folder of student submissions.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", type=Path, help="one folder per student; the folder name is the id")
     parser.add_argument("--out", type=Path, default=Path("grades"))
     parser.add_argument("--katas", nargs="+", metavar="NAME", help="grade only these katas")
@@ -305,13 +263,16 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--time-limit", type=float, help="seconds per kata (default: the manifest's)")
     parser.add_argument("--memory-mb", type=int, help="memory per worker (default: the manifest's)")
     parser.add_argument("--profile", default="grading", help=argparse.SUPPRESS)  # for the grader's own tests
-    args = parser.parse_args(argv)
+
+
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     if not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder of student folders")
     katas = [manifest.get(name) for name in args.katas] if args.katas else list(manifest.load())
-    urls = ["sqlite://", *filter(None, [os.environ.get("KATA_DATABASE_URL")])]
     options = Options(args.submissions, args.out, katas, args.jobs, args.resume, args.roster, args.feedback,
-                      args.results_json, args.profile, args.time_limit, args.memory_mb, urls)
+                      args.results_json, args.profile, args.time_limit, args.memory_mb)
     cage = sandbox.mechanism()
     if cage != "bwrap":
         weaker = ("network and PID namespaces only, same uid, files visible" if cage == "unshare"
@@ -322,8 +283,8 @@ def main(argv: Sequence[str]) -> int:
                   transient=True) as bar:
         task = bar.add_task("grading", total=None)
         gradebook = grade(options, lambda done, total: bar.update(task, completed=done, total=total))
-    students = gradebook["students"]
-    mean = sum(s["total"] for s in students) / len(students) if students else 0.0
+    students = gradebook.students
+    mean = sum(s.total for s in students) / len(students) if students else 0.0
     print(f"graded {len(students)} students on {len(katas)} katas; mean {mean:.2f} of "
-          f"{students[0]['max'] if students else 0:g}; report: {args.out / 'report.html'}")
+          f"{students[0].max if students else 0:g}; report: {args.out / 'report.html'}")
     return 0

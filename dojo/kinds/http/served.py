@@ -12,9 +12,8 @@ from typing import Any
 
 import httpx
 
-from dojo.remote import KataFailure, KataProxy
-
-DEFAULT_TYPES = ["application/pdf", "image/jpeg", "image/png", "text/plain"]
+from dojo.trusted.failures import KataFailure
+from dojo.trusted.proxy import KataProxy
 
 
 def multipart(content: bytes, *, filename: str | None, content_type: str | None,
@@ -70,11 +69,24 @@ class Served:
             headers = "\n".join(f"    {k}: {v}" for k, v in response.headers.items() if k.lower() != "date")
             body = response.content[:300]
             shown = f"\nThe response: {response.status_code}\n{headers}\n    body: {body!r}"
+            # A random id changes from run to run: shown as a placeholder, the same work gets the same feedback.
+            if (random_id := _random_id(response)) is not None:
+                shown = shown.replace(random_id, "<random id>")
         return KataFailure(f"Sent {self.last}.{shown}\nThe rule: {rule}")
 
     def expect_status(self, response: httpx.Response, status: int, rule: str) -> None:
         if response.status_code != status:
             raise self.fail(response, f"{rule} (expected status {status}, got {response.status_code})")
+
+
+def _random_id(response: httpx.Response) -> str | None:
+    """The id a JSON response carries, when it is long enough to be a random one."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    file_id = data.get("id") if isinstance(data, dict) else None
+    return file_id if isinstance(file_id, str) and len(file_id) >= 16 else None
 
 
 @contextmanager
@@ -83,7 +95,7 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
     workspace = kata.workspace()
     storage = storage or workspace / "storage"
     socket = workspace / "app.sock"
-    started = kata.extension("upload", "serve", str(storage), str(socket), options,
+    started = kata.helper("serve", str(storage), str(socket), options,
                              description=f"create_app({storage.name!r}, **{options!r})")
     if not isinstance(started, dict) or "serving" not in started:
         why = started.get("error") if isinstance(started, dict) else started
@@ -94,11 +106,11 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
             yield Served(kata, client, storage, socket, options)
         finally:
             try:
-                kata.extension("upload", "stop", str(socket), description="stopping the server")
+                kata.helper("stop", str(socket), description="stopping the server")
             except KataFailure:
                 kata.reset()
 
 
 def peak_memory_kib(kata: KataProxy, *, reset: bool = False) -> int:
     """The worker's peak resident memory since the last reset (reset=True starts a new measurement)."""
-    return int(kata.extension("upload", "peak_memory_kib", reset, description="reading the worker's peak memory"))
+    return int(kata.helper("peak_memory_kib", reset, description="reading the worker's peak memory"))

@@ -1,0 +1,1 @@
+"""Handing out and collecting assignments: the student export and the Gradescope autograder."""

@@ -1,0 +1,61 @@
+"""Kinds of kata. Each kind is one folder here holding everything that kind needs on both sides of the
+worker boundary, and an `__init__.py` whose `KIND` says what it ships:
+
+- `worker`: a module of the folder that the worker loads (by path, before the learner's module) and whose
+  functions tests call through `kata.helper(...)`; it runs beside learner code, so it is never trusted;
+- `learner_api`: modules of the folder learners import as `dojo.<name>` (copied into the worker's path);
+- `plugin`: a pytest plugin of the folder (options, fixtures) for the trusted test process;
+- `extra`: the optional-dependency group of `pyproject.toml` the kind needs beyond the core;
+- `templates`: the files `nox -s new` fills in for a kata of this kind.
+
+The core reads kinds only through this module; it never names one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    summary: str
+    worker: str | None = None
+    learner_api: tuple[str, ...] = ()
+    plugin: str | None = None
+    extra: str | None = None
+
+    @property
+    def folder(self) -> Path:
+        return FOLDER / self.name
+
+    def worker_path(self) -> Path | None:
+        return self.folder / self.worker if self.worker else None
+
+    def templates(self) -> Path:
+        return self.folder / "templates"
+
+
+def names() -> list[str]:
+    """The kinds this checkout has (a student export keeps only the ones its katas use)."""
+    return sorted(p.name for p in FOLDER.iterdir() if (p / "__init__.py").is_file())
+
+
+@cache
+def get(name: str) -> Kind:
+    if name not in names():
+        raise ValueError(f"there is no kata kind {name!r}; the kinds are: {', '.join(names())}")
+    kind = importlib.import_module(f"dojo.kinds.{name}").KIND
+    if not isinstance(kind, Kind) or kind.name != name:
+        raise ValueError(f"dojo/kinds/{name}/__init__.py must define KIND = Kind({name!r}, ...)")
+    return kind
+
+
+def plugins() -> list[str]:
+    """The pytest plugins of every kind present, as module names."""
+    return [f"dojo.kinds.{kind.name}.{kind.plugin}" for kind in map(get, names()) if kind.plugin]

@@ -1,0 +1,2 @@
+"""The worker core: `main.py` is the only code that imports learner code, in its own process; `wire.py` is
+the format both ends speak. Both use the standard library only, and run in the worker from copies."""
