@@ -4,6 +4,8 @@ gradebook, byte for byte."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -228,9 +230,11 @@ def test_nothing_the_students_wrote_replaced_the_gradebook(
 @pytest.fixture(scope="module")
 def small_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     submissions = tmp_path_factory.mktemp("small")
-    for name, source in {"ada": REFERENCE, "bo": (ROOT / "tests/samples/palindrome/bug_lower.py").read_text()}.items():
+    for name, source in {"ada": REFERENCE, "bo": (ROOT / "tests/samples/palindrome/bug_lower.py").read_text(),
+                         "syntax-error": "def is_palindrome(text):\n    return text ==\n"}.items():
         (submissions / name).mkdir()
         (submissions / name / "palindrome.py").write_text(source, encoding="utf-8")
+    (submissions / "empty").mkdir()
     return submissions
 
 
@@ -255,17 +259,40 @@ def test_resume_grades_only_the_students_without_a_result(small_cohort: Path, tm
     shutil.rmtree(small_cohort / "cy")
 
 
-def test_the_roster_names_students_and_lists_those_with_no_folder(small_cohort: Path, tmp_path: Path) -> None:
-    roster = tmp_path / "roster.csv"
-    roster.write_text("id,name,email\nada,Ada L,ada@example.com\nzed,Zed Z,zed@example.com\n", encoding="utf-8")
-    out = tmp_path / "grades"
-    assert run_grader(small_cohort, out, "--roster", str(roster), "--results-json").returncode == 0
+CANVAS_EXPORT = """\
+Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (4211),Current Score
+    Points Possible,,,,,10.00,(read only)
+"Lovelace, Ada",101,S101,ada,Section A,,
+"Diddley, Bo",102,BO,bo.diddley,Section A,,
+"Nobody, Ned",103,S103,ned,Section B,,
+"""
+
+
+@pytest.fixture(scope="module")
+def graded_class(small_cohort: Path, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The small cohort graded with a roster (names), a Canvas gradebook export, a title and Gradescope files."""
+    folder = tmp_path_factory.mktemp("class")
+    (folder / "roster.csv").write_text("id,name,email\nada,Ada L,ada@example.com\nzed,Zed Z,zed@example.com\n",
+                                       encoding="utf-8")
+    (folder / "canvas.csv").write_text("\ufeff" + CANVAS_EXPORT, encoding="utf-8")
+    out = folder / "grades"
+    run = run_grader(small_cohort, out, "--roster", str(folder / "roster.csv"), "--results-json",
+                     "--canvas", str(folder / "canvas.csv"), "--title", "Week 1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return out, run
+
+
+def test_the_roster_names_students_and_lists_those_with_no_folder(
+    graded_class: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = graded_class
     assert students(out)["zed"]["katas"]["palindrome"]["status"] == "missing"
-    csv_text = (out / "gradebook.csv").read_text(encoding="utf-8")
-    assert "ada,Ada L,ada@example.com,10.0" in csv_text
-    report = (out / "report.html").read_text(encoding="utf-8")
-    assert "<svg" in report
-    assert "http" not in report.replace("http://www.w3.org/2000/svg", "")
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8")))}
+    assert rows["ada"] == ["Ada L", "ada@example.com", "10", "10", "10"]
+    bo_total = students(out)["bo"]["total"]
+    bo = f"{round(bo_total, 2):g}"  # the gradebook keeps its precision; people read two decimals
+    assert rows["bo"] == ["Diddley, Bo", "", bo, bo, "10"]
     results = json.loads((out / "results" / f"{student_key('bo')}.json").read_text(encoding="utf-8"))
     assert 0 < results["score"] < 10
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_due_date"}
@@ -273,3 +300,57 @@ def test_the_roster_names_students_and_lists_those_with_no_folder(small_cohort: 
     assert "folds sharp s to ss" in feedback
     assert "Called is_palindrome('ßSS')" in feedback  # public test: its message is shown
     assert "Called is_palindrome('µμ')" not in feedback  # hidden test: only its name, in summary mode
+
+
+def test_the_report_has_the_title_names_statuses_and_a_link_to_each_feedback(
+    graded_class: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = graded_class
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>Week 1</h1>" in report
+    assert "<svg" in report
+    assert "http" not in report.replace("http://www.w3.org/2000/svg", "")
+    assert "<td>Ada L</td><td>ada</td>" in report
+    assert "<td>Diddley, Bo</td><td>bo</td>" in report  # the name Canvas has, when the roster has none
+    for student in students(out):
+        link = f"feedback/{student_key(student)}.md"
+        assert f'<a href="{link}">' in report
+        assert (out / link).exists()
+
+
+def test_a_missing_module_or_a_syntax_error_is_said_once_per_kata(
+    graded_class: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = graded_class
+    empty = (out / "feedback" / f"{student_key('empty')}.md").read_text(encoding="utf-8")
+    assert empty.count("no palindrome.py") == 1
+    assert len([line for line in empty.splitlines() if line.strip()]) == 3  # heading, total, the kata's line
+    broken = (out / "feedback" / f"{student_key('syntax-error')}.md").read_text(encoding="utf-8")
+    assert broken.count("line 2") == 1
+    assert "✗" not in broken
+
+
+def test_the_canvas_csv_has_canvas_layout_and_every_roster_student(
+    graded_class: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, _ = graded_class
+    rows = list(csv.reader(io.StringIO((out / "canvas.csv").read_text(encoding="utf-8"))))
+    bo = f"{round(students(out)['bo']['total'], 2):g}"
+    assert rows == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Week 1 (4211)"],
+        ["    Points Possible", "", "", "", "", "10"],
+        ["Lovelace, Ada", "101", "S101", "ada", "Section A", "10"],
+        ["Diddley, Bo", "102", "BO", "bo.diddley", "Section A", bo],  # matched by SIS User ID, any case
+        ["Nobody, Ned", "103", "S103", "ned", "Section B", "0"],  # no submission: listed, 0 points
+    ]
+
+
+def test_students_canvas_does_not_know_and_canvas_students_with_no_work_are_listed(
+    graded_class: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    out, run = graded_class
+    listed = (out / "canvas-unmatched.txt").read_text(encoding="utf-8")
+    for student in ("empty", "syntax-error", "zed"):
+        assert f"not in the Canvas roster (not in canvas.csv): {student}, 0 of 10" in listed
+    assert "in the Canvas roster with no submission (0 in canvas.csv): Nobody, Ned" in listed
+    assert listed in run.stdout

@@ -2,8 +2,14 @@
 scored from what the trusted side observed, written per student as soon as a student is done.
 
 Layout of --out: `students/<key>.json` (one per student, the resume point), `gradebook.json`,
-`gradebook.csv`, `feedback/<key>.md`, `report.html`, `metadata.json` (dates and versions, the only
-timing-dependent file), and with --results-json `results/<key>.json` in Gradescope's format.
+`gradebook.csv`, `feedback/<key>.md`, `report.html`, `metadata.json` (dates and versions, and each student's
+key), with --results-json `results/<key>.json` in Gradescope's format, and with --canvas `canvas.csv` (and
+`canvas-unmatched.txt` when a student is in only one of the roster and the cohort).
+
+A student's key is `<readable>-<hash>`: the id with every character outside `A-Za-z0-9._-` replaced, cut to
+40 characters, then 10 hex digits of the id's SHA-256. Student ids may contain any character (slashes, dots,
+spaces, names that differ only in case or accents), so the readable part alone could escape the folder or
+collide; the hash keeps every file name safe and unique.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from dojo import manifest
+from dojo.classroom import canvas
 from dojo.grading import report, sandbox
 from dojo.manifest import ROOT, Kata
 from dojo.scoring import Gradebook, KataGrade, Outcome, StudentGrade, TestGrade, points
@@ -51,6 +59,8 @@ class Options:
     profile: str = "grading"
     time_limit: float | None = None
     memory_mb: int | None = None
+    title: str = "Kata assignment"
+    canvas: Path | None = None
 
 
 def expected_tests(kata: Kata, options: Options, work: Path) -> list[dict[str, Any]]:
@@ -136,18 +146,28 @@ def _scored(kata: Kata, status: Outcome | None, tests: list[dict[str, Any]], rec
     return KataGrade(round(score, 4), kata.max_points, status, [row for _, row in rows], note)
 
 
-def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[StudentGrade, report.Public]:
-    """One student's folder, every kata of `options`: the student's grades and the public test names."""
+def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[StudentGrade, report.Catalog]:
+    """One student's folder, every kata of `options`: the student's grades and the tests' catalog."""
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
         expected = {kata.name: expected_tests(kata, options, Path(work)) for kata in options.katas}
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         graded = dict(zip(expected, pool.map(lambda k: grade_kata(k, folder, expected[k.name], options),
                                              options.katas), strict=True))
-    return StudentGrade(student_id, graded), public_names(expected)
+    return StudentGrade(student_id, graded), catalog(options.katas, expected)
 
 
-def public_names(expected: dict[str, list[dict[str, Any]]]) -> report.Public:
-    return {name: {t["requirement"] for t in tests if "/public/" in t["nodeid"]} for name, tests in expected.items()}
+def catalog(katas: Iterable[Kata], expected: dict[str, list[dict[str, Any]]]) -> report.Catalog:
+    """Per kata, each requirement every student is graded on: its group, whether it is a public test, and
+    its share of the kata's points under the manifest's group weights."""
+    described: report.Catalog = {}
+    for kata in katas:
+        tests = expected[kata.name]
+        sizes = Counter(test["group"] for test in tests)
+        described[kata.name] = {
+            test["requirement"]: report.Requirement(test["group"], "/public/" in test["nodeid"],
+                                                    kata.points.get(test["group"], 0.0) / sizes[test["group"]])
+            for test in tests}
+    return described
 
 
 def discover(submissions: Path) -> list[tuple[str, Path]]:
@@ -201,9 +221,9 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
                 done += 1
                 if progress:
                     progress(done, len(futures))
-        public = public_names(expected)
+        described = catalog(options.katas, expected)
     gradebook = assemble(options, [sid for sid, _ in students], roster)
-    write_outputs(options, gradebook, roster, public)
+    write_outputs(options, gradebook, roster, described)
     return gradebook
 
 
@@ -225,29 +245,42 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def write_outputs(options: Options, gradebook: Gradebook, roster: dict[str, dict[str, str]],
-                  public: report.Public) -> None:
+                  described: report.Catalog) -> None:
     out = options.out
+    graded_at = time.gmtime()
     _write_json(out / "gradebook.json", gradebook.to_json())
+    people = {student_id: dict(person) for student_id, person in roster.items()}
+    if options.canvas:
+        lms = canvas.Roster.read(options.canvas)
+        canvas.write(out, lms, gradebook, options.title)
+        for student_id, name in canvas.names(lms, gradebook.students).items():
+            people.setdefault(student_id, {}).setdefault("name", name)
     with (out / "gradebook.csv").open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["id", "name", "email", *gradebook.katas, "total", "max"])
         for student in gradebook.students:
-            person = roster.get(student.id, {})
+            person = people.get(student.id, {})
             writer.writerow([student.id, person.get("name", ""), person.get("email", ""),
-                             *(student.katas[n].score for n in gradebook.katas), student.total, student.max])
+                             *(report.points_text(student.katas[n].score) for n in gradebook.katas),
+                             report.points_text(student.total), report.points_text(student.max)])
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
+    files = {}
     for student in gradebook.students:
         key = student_key(student.id)
-        (feedback / f"{key}.md").write_text(report.feedback(student, public, options.feedback), encoding="utf-8")
+        files[student.id] = f"feedback/{key}.md"
+        text = report.feedback(student, described, options.feedback, people.get(student.id, {}).get("name", ""))
+        (feedback / f"{key}.md").write_text(text, encoding="utf-8")
         if options.results_json:
             (out / "results").mkdir(exist_ok=True)
-            _write_json(out / "results" / f"{key}.json", report.gradescope_results(student, public))
-    (out / "report.html").write_text(report.html(gradebook, roster), encoding="utf-8")
+            _write_json(out / "results" / f"{key}.json", report.gradescope_results(student, described))
+    page = report.html(gradebook, people, title=options.title, feedback_files=files,
+                       graded_at=time.strftime("%Y-%m-%d %H:%M UTC", graded_at))
+    (out / "report.html").write_text(page, encoding="utf-8")
     _write_json(out / "metadata.json", {
-        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "python": sys.version.split()[0],
+        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", graded_at), "python": sys.version.split()[0],
         "profile": options.profile, "katas": [k.name for k in options.katas], "jobs": options.jobs,
-        "students": {s.id: student_key(s.id) for s in gradebook.students},
+        "title": options.title, "students": {s.id: student_key(s.id) for s in gradebook.students},
     })
 
 
@@ -258,6 +291,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--resume", action="store_true", help="grade only students with no saved result")
     parser.add_argument("--roster", type=Path, help="CSV with id, name, email")
+    parser.add_argument("--title", default="Kata assignment",
+                        help="the assignment's name: the report's title and the Canvas column")
+    parser.add_argument("--canvas", type=Path, metavar="ROSTER.csv",
+                        help="a Canvas gradebook export: also write canvas.csv for Canvas's gradebook import")
     parser.add_argument("--feedback", choices=("summary", "full"), default="summary")
     parser.add_argument("--results-json", action="store_true", help="also write Gradescope results per student")
     parser.add_argument("--time-limit", type=float, help="seconds per kata (default: the manifest's)")
@@ -271,8 +308,11 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder of student folders")
     katas = [manifest.get(name) for name in args.katas] if args.katas else list(manifest.load())
-    options = Options(args.submissions, args.out, katas, args.jobs, args.resume, args.roster, args.feedback,
-                      args.results_json, args.profile, args.time_limit, args.memory_mb)
+    options = Options(args.submissions, args.out, katas, args.jobs, resume=args.resume, roster=args.roster,
+                      feedback=args.feedback, results_json=args.results_json, profile=args.profile,
+                      time_limit=args.time_limit, memory_mb=args.memory_mb, title=args.title, canvas=args.canvas)
+    if args.canvas:
+        canvas.Roster.read(args.canvas)  # a wrong file is refused before anything is graded
     cage = sandbox.mechanism()
     if cage != "bwrap":
         weaker = ("network and PID namespaces only, same uid, files visible" if cage == "unshare"
@@ -285,6 +325,10 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         gradebook = grade(options, lambda done, total: bar.update(task, completed=done, total=total))
     students = gradebook.students
     mean = sum(s.total for s in students) / len(students) if students else 0.0
-    print(f"graded {len(students)} students on {len(katas)} katas; mean {mean:.2f} of "
-          f"{students[0].max if students else 0:g}; report: {args.out / 'report.html'}")
+    print(f"graded {len(students)} students on {len(katas)} katas; mean {report.points_text(mean)} of "
+          f"{report.points_text(students[0].max if students else 0)}; report: {args.out / 'report.html'}")
+    unmatched = args.out / "canvas-unmatched.txt"
+    if args.canvas and unmatched.exists():
+        print(f"canvas.csv: not every student matched ({unmatched}):", unmatched.read_text(encoding="utf-8"),
+              sep="\n", end="")
     return 0
