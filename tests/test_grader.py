@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from dojo.grading.grader import student_key
 from dojo.manifest import ROOT
@@ -244,6 +246,50 @@ def test_grading_the_same_folder_twice_gives_a_byte_identical_gradebook(small_co
     assert run_grader(small_cohort, second).returncode == 0
     assert (first / "gradebook.json").read_bytes() == (second / "gradebook.json").read_bytes()
     assert 0 < students(first)["bo"]["total"] < 10
+
+
+def test_two_shards_merged_equal_one_run_over_the_whole_cohort(small_cohort: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,email\nada,Ada L,ada@example.com\nzed,Zed Z,zed@example.com\n", encoding="utf-8")
+    whole, merged = tmp_path / "whole", tmp_path / "merged"
+    assert run_grader(small_cohort, whole, "--roster", str(roster)).returncode == 0
+    shards = [tmp_path / "shard-1", tmp_path / "shard-2"]
+    for number, out in enumerate(shards, 1):
+        assert run_grader(small_cohort, out, "--roster", str(roster), "--shard", f"{number}/2").returncode == 0
+    assert all(students(out) for out in shards), "each shard grades some of the cohort"
+    assert set(students(shards[0])).isdisjoint(students(shards[1]))
+    run = subprocess.run([sys.executable, "-m", "dojo", "grade", "--merge", *map(str, shards), "--out", str(merged),
+                          "--roster", str(roster)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in ("gradebook.json", "gradebook.csv"):
+        assert (whole / name).read_bytes() == (merged / name).read_bytes(), name
+    pages = sorted(p.name for p in (whole / "feedback").iterdir())
+    assert pages == sorted(p.name for p in (merged / "feedback").iterdir())
+    for page in (whole / "feedback").iterdir():
+        assert page.read_bytes() == (merged / "feedback" / page.name).read_bytes(), page.name
+    # the report differs only in the time it was written
+    def undated(path: Path) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", path.read_text(encoding="utf-8"))
+
+    assert undated(whole / "report.html") == undated(merged / "report.html")
+
+
+def test_a_shard_that_is_not_i_of_n_is_refused(small_cohort: Path, tmp_path: Path) -> None:
+    run = run_grader(small_cohort, tmp_path / "out", "--shard", "3/2")
+    assert run.returncode == 2
+    assert "expected I/N with 1 <= I <= N" in run.stderr
+
+
+def test_the_sharded_grading_workflow_parses_and_merges_every_shard() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "grade-shards.yml").read_text(encoding="utf-8"))
+    grade, merge = workflow["jobs"]["grade"], workflow["jobs"]["merge"]
+    shards = grade["strategy"]["matrix"]["shard"]
+    commands = " ".join(step.get("run", "") for step in grade["steps"])
+    assert "--shard ${{ matrix.shard }}/" + str(len(shards)) in commands
+    assert merge["needs"] == "grade"
+    merging = " ".join(step.get("run", "") for step in merge["steps"])
+    assert "--merge" in merging
+    assert all(f"grades-{n}" in merging for n in shards)
 
 
 def test_resume_grades_only_the_students_without_a_result(small_cohort: Path, tmp_path: Path) -> None:

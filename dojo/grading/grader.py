@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,15 @@ class Options:
     memory_mb: int | None = None
     title: str = "Kata assignment"
     canvas: Path | None = None
+    shard: tuple[int, int] | None = None  # (I, N): grade only the I-th of N slices of the cohort
+
+
+def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
+    """Whether a student belongs to slice I of N: by a hash of the id, so every runner agrees without talking."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest(), 16) % count == index - 1
 
 
 def expected_tests(kata: Kata, options: Options, work: Path) -> list[dict[str, Any]]:
@@ -191,8 +200,9 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
     """Grade the cohort into options.out; return the gradebook."""
     out = options.out
     (out / "students").mkdir(parents=True, exist_ok=True)
-    roster = read_roster(options.roster) if options.roster else {}
-    students = discover(options.submissions)
+    roster = {student_id: person for student_id, person in
+              (read_roster(options.roster) if options.roster else {}).items() if in_shard(student_id, options.shard)}
+    students = [(sid, folder) for sid, folder in discover(options.submissions) if in_shard(sid, options.shard)]
     names = {kata.name for kata in options.katas}
     todo = []
     for student_id, folder in students:
@@ -221,9 +231,37 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
                 done += 1
                 if progress:
                     progress(done, len(futures))
+        _write_json(out / "tests.json", expected)  # what `--merge` needs to describe the tests again
         described = catalog(options.katas, expected)
     gradebook = assemble(options, [sid for sid, _ in students], roster)
     write_outputs(options, gradebook, roster, described)
+    return gradebook
+
+
+def merge(shards: Sequence[Path], options: Options) -> Gradebook:
+    """The whole cohort's outputs from the outputs of its shards, as one run over every student writes them."""
+    expected: dict[str, list[dict[str, Any]]] | None = None
+    (options.out / "students").mkdir(parents=True, exist_ok=True)
+    ids = []
+    for shard in shards:
+        tests = shard / "tests.json"
+        if not tests.is_file():
+            raise ValueError(f"{shard} holds no grader output (no tests.json): pass the --out folders of the shards")
+        graded = json.loads(tests.read_text(encoding="utf-8"))
+        if expected is not None and graded != expected:
+            raise ValueError(f"{shard} was graded on other katas or tests than {shards[0]}: grade every shard "
+                             "with the same commit and --katas")
+        expected = graded
+        for saved in sorted((shard / "students").glob("*.json")):
+            ids.append(json.loads(saved.read_text(encoding="utf-8"))["id"])
+            (options.out / "students" / saved.name).write_bytes(saved.read_bytes())
+    if expected is None:
+        raise ValueError("--merge needs the --out folder of at least one shard")
+    options.katas = [manifest.get(name) for name in expected]
+    _write_json(options.out / "tests.json", expected)
+    roster = read_roster(options.roster) if options.roster else {}
+    gradebook = assemble(options, ids, roster)
+    write_outputs(options, gradebook, roster, catalog(options.katas, expected))
     return gradebook
 
 
@@ -285,7 +323,7 @@ def write_outputs(options: Options, gradebook: Gradebook, roster: dict[str, dict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", type=Path, help="one folder per student; the folder name is the id")
+    parser.add_argument("submissions", type=Path, nargs="?", help="one folder per student; the folder name is the id")
     parser.add_argument("--out", type=Path, default=Path("grades"))
     parser.add_argument("--katas", nargs="+", metavar="NAME", help="grade only these katas")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -299,20 +337,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results-json", action="store_true", help="also write Gradescope results per student")
     parser.add_argument("--time-limit", type=float, help="seconds per kata (default: the manifest's)")
     parser.add_argument("--memory-mb", type=int, help="memory per worker (default: the manifest's)")
+    parser.add_argument("--shard", metavar="I/N", type=_shard,
+                        help="grade only the I-th of N stable slices of the cohort (by student id)")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="OUT",
+                        help="instead of grading: write --out for the whole cohort from its shards' --out folders")
     parser.add_argument("--profile", default="grading", help=argparse.SUPPRESS)  # for the grader's own tests
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected I/N with 1 <= I <= N, such as 2/4")
+    return int(index), int(count)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    if not args.submissions.is_dir():
+    if args.merge and (args.submissions or args.shard):
+        parser.error("--merge writes the whole cohort from its shards' outputs: give no SUBMISSIONS and no --shard")
+    if not args.merge and (args.submissions is None or not args.submissions.is_dir()):
         parser.error(f"{args.submissions} is not a folder of student folders")
     katas = [manifest.get(name) for name in args.katas] if args.katas else list(manifest.load())
-    options = Options(args.submissions, args.out, katas, args.jobs, resume=args.resume, roster=args.roster,
+    options = Options(args.submissions or Path(), args.out, katas, args.jobs, resume=args.resume, roster=args.roster,
                       feedback=args.feedback, results_json=args.results_json, profile=args.profile,
-                      time_limit=args.time_limit, memory_mb=args.memory_mb, title=args.title, canvas=args.canvas)
+                      time_limit=args.time_limit, memory_mb=args.memory_mb, title=args.title, canvas=args.canvas,
+                      shard=args.shard)
     if args.canvas:
         canvas.Roster.read(args.canvas)  # a wrong file is refused before anything is graded
+    if args.merge:
+        gradebook = merge(args.merge, options)
+        print(f"merged {len(args.merge)} shards: {len(gradebook.students)} students; "
+              f"report: {args.out / 'report.html'}")
+        return 0
     cage = sandbox.mechanism()
     if cage != "bwrap":
         weaker = ("network and PID namespaces only, same uid, files visible" if cage == "unshare"
