@@ -1,6 +1,11 @@
 """Catch rates of the counter kata's race tests: how often each concurrency check fails a given
-implementation, over many trials (seeds). A correct counter must score 0; a racy one, as close to every
-trial as possible. `nox -s races -- [TRIALS] [FILE...]` prints one line per implementation and check.
+implementation, one trial (seed) at a time, over many seeds. A correct counter must score 0; a racy one,
+every trial. `nox -s races -- [TRIALS] [FILE...]` prints, per implementation, one line per check and one for
+"any check" (a trial in which at least one check failed), with the time a trial takes.
+
+Without FILE: the reference, every counter sample, and returns-after-release variants generated here with
+WINDOWS statements between releasing the lock and reading the value to return (the longer the window, the
+longer one thread must stay paused inside it while another completes a whole increment).
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dojo import manifest
 from dojo.manifest import ROOT
@@ -18,14 +25,60 @@ from dojo.testing import KataFailure, KataProxy
 from dojo.trusted.process import WorkerPool
 from dojo.trusted.submissions import Implementation
 
-CHECKS = (
-    "test_concurrent_increments_return_each_value_once_and_lose_none",
-    "test_concurrent_increments_and_decrements_add_up",
-    "test_concurrent_compare_and_set_lets_one_thread_win_each_value",
-)
+CHECKS = ("increments_trial", "chain_trial", "compare_and_set_trial")  # one trial of each race test
+WINDOWS = (1, 5, 20, 100, 500)
+
+WINDOW_VARIANT = '''"""increment returns self._value read after releasing the lock, {statements} statements later."""
+
+import threading
 
 
-def load_hidden_tests() -> object:
+def _checked(amount):
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("amount must be an int")
+    if amount < 0:
+        raise ValueError("amount must be >= 0")
+    return amount
+
+
+class Counter:
+    def __init__(self, initial=0):
+        self._value = initial
+        self._lock = threading.Lock()
+
+    @property
+    def value(self):
+        with self._lock:
+            return self._value
+
+    def increment(self, amount=1):
+        amount = _checked(amount)
+        with self._lock:
+            self._value += amount
+{filler}
+        return self._value
+
+    def decrement(self, amount=1):
+        amount = _checked(amount)
+        with self._lock:
+            self._value -= amount
+            return self._value
+
+    def compare_and_set(self, expected, new):
+        with self._lock:
+            if self._value != expected:
+                return False
+            self._value = new
+            return True
+'''
+
+
+def window_variant(statements: int) -> str:
+    filler = "\n".join(f"        pause = amount + {i}" for i in range(statements))
+    return WINDOW_VARIANT.format(statements=statements, filler=filler)
+
+
+def load_hidden_tests() -> Any:
     spec = importlib.util.spec_from_file_location("hidden_counter", ROOT / "checks" / "hidden" / "test_counter.py")
     if spec is None or spec.loader is None:
         raise ImportError("checks/hidden/test_counter.py cannot be loaded")
@@ -34,38 +87,72 @@ def load_hidden_tests() -> object:
     return module
 
 
-def rates(path: Path, trials: int, tests: object) -> list[tuple[str, int, float]]:
+def outcomes(path: Path, trials: int, tests: Any) -> dict[str, tuple[list[bool], float]]:
+    """Per check: whether each trial (seed 0, 1, ...) failed the implementation, and seconds per trial."""
     folder = Path(tempfile.mkdtemp())
     shutil.copy(path, folder / "counter.py")
     pool = WorkerPool(Implementation(str(folder), folder))
     kata = manifest.get("counter")
-    rows = []
+    found = {}
     try:
         for name in CHECKS:
-            caught, started = 0, time.perf_counter()
-            for trial in range(trials):
+            trial: Callable[[KataProxy, int], None] = getattr(tests, name)
+            caught, started = [], time.perf_counter()
+            for seed in range(trials):
                 try:
-                    getattr(tests, name)(KataProxy(pool, kata), trial)
+                    trial(KataProxy(pool, kata), seed)
                 except KataFailure:
-                    caught += 1
-            rows.append((name, caught, (time.perf_counter() - started) / trials))
+                    caught.append(True)
+                else:
+                    caught.append(False)
+            found[name] = (caught, (time.perf_counter() - started) / trials)
     finally:
         pool.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return rows
+    return found
+
+
+def rows(label: str, found: dict[str, tuple[list[bool], float]], trials: int) -> list[str]:
+    correct = label.startswith(("correct", "reference"))
+    lines = []
+    any_caught = [any(each) for each in zip(*(caught for caught, _ in found.values()), strict=True)]
+    every = [*((name.removesuffix("_trial").replace("_", " "), caught, seconds)
+               for name, (caught, seconds) in found.items()),
+             ("any check", any_caught, sum(seconds for _, seconds in found.values()))]
+    for check, caught, seconds in every:
+        count = sum(caught)
+        lines.append(f"{label:44} {check:22} caught {count:4}/{trials} ({100 * count / trials:5.1f} %)"
+                     f"  {seconds:6.3f} s/trial")
+    count = sum(any_caught)
+    if correct and count:
+        lines.append(f"{label:44} FALSE ALARMS in {count} trials")
+    elif not correct and count < trials:
+        lines.append(f"{label:44} missed in {trials - count} trials"
+                     + (" (no race check catches it: a sequential bug?)" if not count else ""))
+    return lines
 
 
 def main(argv: list[str]) -> None:
     trials = int(argv[0]) if argv else 50
-    paths = [Path(p) for p in argv[1:]] or [ROOT / "solutions" / "counter.py",
-                                             *sorted((ROOT / "tests" / "samples" / "counter").glob("*.py"))]
     tests = load_hidden_tests()
-    print(f"{trials} trials per check; Python {sys.version.split()[0]}")
-    for path in paths:
-        for name, caught, seconds in rates(path, trials, tests):
-            check = name.removeprefix("test_concurrent_").replace("_", " ")
-            print(f"{path.stem:34} {check:52} caught {caught:3}/{trials} ({100 * caught / trials:5.1f} %)"
-                  f"  {seconds:.2f} s/trial")
+    with tempfile.TemporaryDirectory() as scratch:
+        labelled: list[tuple[str, Path]] = []
+        reference = ROOT / "solutions" / "counter.py"
+        if argv[1:]:
+            labelled = [("reference (solutions/counter.py)" if Path(p).resolve() == reference else Path(p).stem,
+                         Path(p)) for p in argv[1:]]
+        else:
+            labelled.append(("reference (solutions/counter.py)", reference))
+            labelled += [(p.stem, p) for p in sorted((ROOT / "tests" / "samples" / "counter").glob("*.py"))]
+            for statements in WINDOWS:
+                variant = Path(scratch) / f"bug_returns_after_release_window_{statements}.py"
+                variant.write_text(window_variant(statements))
+                labelled.append((variant.stem, variant))
+        print(f"{trials} trials (seeds 0..{trials - 1}) per check; the tests run {tests.TRIALS} seeds per "
+              f"requirement; Python {sys.version.split()[0]}")
+        for label, path in labelled:
+            for line in rows(label, outcomes(path, trials, tests), trials):
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

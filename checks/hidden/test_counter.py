@@ -1,15 +1,19 @@
 """Hidden tests for the counter kata: a state machine against a plain model, and race scenarios whose raw
 observations (every returned value, the final value) are judged here.
 
-The race scenarios run in the worker, where scenario threads share one learner Counter and are made to
-switch inside the learner's methods (see dojo/worker_counter.py). A locked counter gives the same
-observations however the switches fall, so these checks cannot fail a correct counter.
+The race scenarios run in the worker (dojo/kinds/concurrency/worker.py): scenario threads share one learner
+Counter and take turns under a scheduler that switches between them inside the learner's methods, at points
+chosen from a seed. The same code with the same seed always gives the same observations, so a failure is
+reproducible and its text is the same in every run. A locked counter gives the same observations however the
+switches fall, so these checks cannot fail a correct counter. Each requirement runs TRIALS seeds and fails on
+the first that shows a problem.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter as Multiset
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from dojo.testing import KataFailure, KataProxy, RemoteObject
 
-THREADS, OPERATIONS, TRIALS, SECONDS = 4, 100, 4, 3.0
+THREADS, OPERATIONS, TRIALS, SECONDS = 4, 100, 20, 3.0
 LOCK_HINT = ("Guard every read-modify-write with one threading.Lock (`with self._lock:`), and return the new "
              "value from inside the `with` block.")
 
@@ -138,16 +142,34 @@ def test_value_is_read_only(kata: KataProxy) -> None:
                           "(value is a read-only property: define it with @property and no setter).")
 
 
+Trial = Callable[[KataProxy, int], None]
+
+
+def in_every_trial(kata: KataProxy, trial: Trial) -> None:
+    """A race requirement is met only when every trial passes: run them in order, stop at the first failure."""
+    for seed in range(TRIALS):
+        trial(kata, seed)
+
+
+def trial_text(seed: int) -> str:
+    return f"trial {seed + 1} of {TRIALS}, thread switches from seed {seed}"
+
+
 def race(kata: KataProxy, plans: list[list[list[Any]]], initial: int, seed: int) -> dict[str, Any]:
-    """Run one scenario in the worker and fail on what needs no model: hangs, errors, a removed tracer."""
-    scenario = {"plans": plans, "initial": initial, "seed": seed, "seconds": SECONDS, "yield_rate": 0.5}
-    described = f"{len(plans)} threads sharing Counter({initial})"
+    """Run one scenario in the worker and fail on what needs no model: deadlocks, hangs, errors, a removed
+    tracer, code the scheduler could not switch around."""
+    scenario = {"create": ["Counter", [initial]], "plans": plans, "seed": seed, "seconds": SECONDS}
+    described = f"{len(plans)} threads sharing Counter({initial}) ({trial_text(seed)})"
     result = kata.helper("run_scenario", scenario, description=described)
     if "stuck" in result:
-        kata.reset()  # its threads are stuck for good: the next test gets a fresh worker
+        kata.reset()  # its threads are stuck for good: the next call gets a fresh worker
+        if result.get("deadlock"):
+            raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads were each waiting for a "
+                              "lock held by one of them: a deadlock. A threading.Lock taken twice by the same "
+                              "thread never lets go (does a method that holds the lock call another that takes "
+                              "it?).")
         message = (f"{described}: {result['stuck']} of {len(plans)} threads did not finish within {SECONDS:g} s: "
-                   "deadlock? A threading.Lock taken twice by the same thread never lets go (does a method "
-                   "that holds the lock call another that takes it?).")
+                   "an endless loop, a deadlock, a wait that never ends, or far too slow?")
         kata.record_hang("run_scenario", message)
         raise KataFailure(message)
     for index, error in enumerate(result["errors"]):
@@ -156,6 +178,11 @@ def race(kata: KataProxy, plans: list[list[list[Any]]], initial: int, seed: int)
     if result["untraced"]:
         raise KataFailure(f"{described}: your code removed the test's trace function (sys.settrace); "
                           "the concurrency tests cannot run without it.")
+    if result.get("free_running"):
+        raise KataFailure(f"{described}: a thread stopped inside your code, waiting on something the test "
+                          "cannot switch threads around (time.sleep, a lock from _thread or multiprocessing, input "
+                          "or output), so the test could not check it. Use threading's Lock, RLock or Condition, "
+                          "and do not sleep or wait for input in the methods.")
     return result
 
 
@@ -164,13 +191,11 @@ def _listed(numbers: list[int], limit: int = 8) -> str:
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
-@pytest.mark.group("concurrent")
-@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
-def test_concurrent_increments_return_each_value_once_and_lose_none(kata: KataProxy, trial: int) -> None:
-    initial = 1000 * trial
+def increments_trial(kata: KataProxy, seed: int) -> None:
+    initial = 1000 * seed
     total = THREADS * OPERATIONS
-    plans = [[["increment", 1]] * OPERATIONS for _ in range(THREADS)]
-    result = race(kata, plans, initial, seed=trial)
+    plans = [[["increment", [1]]] * OPERATIONS for _ in range(THREADS)]
+    result = race(kata, plans, initial, seed)
     returned = [value for thread in result["returned"] for value in thread]
     expected = list(range(initial + 1, initial + total + 1))
     counts = Multiset(returned)
@@ -187,45 +212,42 @@ def test_concurrent_increments_return_each_value_once_and_lose_none(kata: KataPr
             problems.append(f"values never returned: {_listed(never)}")
     if problems:
         raise KataFailure(f"{THREADS} threads each called increment(1) {OPERATIONS} times on Counter({initial}), "
-                          f"all at once:\n  " + "\n  ".join(problems) + f"\n{LOCK_HINT}")
+                          f"all at once ({trial_text(seed)}):\n  " + "\n  ".join(problems) + f"\n{LOCK_HINT}")
 
 
-@pytest.mark.group("concurrent")
-@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
-def test_concurrent_increments_and_decrements_add_up(kata: KataProxy, trial: int) -> None:
-    rng = random.Random(trial)
-    plans = [[[rng.choice(["increment", "decrement"]), rng.randint(0, 3)] for _ in range(OPERATIONS)]
+def chain_trial(kata: KataProxy, seed: int) -> None:
+    rng = random.Random(seed)
+    calls = [[(rng.choice(["increment", "decrement"]), rng.randint(0, 3)) for _ in range(OPERATIONS)]
              for _ in range(THREADS)]
     initial = rng.randint(-50, 50)
-    result = race(kata, plans, initial, seed=100 + trial)
-    change = sum(amount if name == "increment" else -amount for plan in plans for name, amount in plan)
+    result = race(kata, [[[name, [amount]] for name, amount in plan] for plan in calls], initial, seed)
+    change = sum(amount if name == "increment" else -amount for plan in calls for name, amount in plan)
     # Whatever the order, the calls form one chain from the initial to the final value: each call starts
     # where the one before it ended. So the values calls started from, plus the final value, equal the
     # values calls ended at, plus the initial value.
     started, ended = Multiset([result["final"]]), Multiset([initial])
-    for plan, returned in zip(plans, result["returned"], strict=True):
+    for plan, returned in zip(calls, result["returned"], strict=True):
         for (name, amount), value in zip(plan, returned, strict=True):
             if type(value) is not int:
-                raise KataFailure(f"{name}({amount}) returned {value!r} under contention; expected an int")
+                raise KataFailure(f"{name}({amount}) returned {value!r} under contention ({trial_text(seed)}); "
+                                  "expected an int")
             ended[value] += 1
             started[value - amount if name == "increment" else value + amount] += 1
     if result["final"] != initial + change:
         raise KataFailure(f"{THREADS} threads made {THREADS * OPERATIONS} mixed increment/decrement calls on "
-                          f"Counter({initial}): expected the final value {initial + change}, got "
-                          f"{result['final']!r}.\n{LOCK_HINT}")
+                          f"Counter({initial}), all at once ({trial_text(seed)}): expected the final value "
+                          f"{initial + change}, got {result['final']!r}.\n{LOCK_HINT}")
     if started != ended:
-        raise KataFailure(f"{THREADS} threads made mixed increment/decrement calls on Counter({initial}): the "
-                          "returned values do not chain up, so some call returned a value another call produced "
-                          f"(or lost one).\n{LOCK_HINT}")
+        raise KataFailure(f"{THREADS} threads made mixed increment/decrement calls on Counter({initial}), all at "
+                          f"once ({trial_text(seed)}): the returned values do not chain up, so some call returned "
+                          f"a value another call produced (or lost one).\n{LOCK_HINT}")
 
 
-@pytest.mark.group("concurrent")
-@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda t: f"trial {t + 1}")
-def test_concurrent_compare_and_set_lets_one_thread_win_each_value(kata: KataProxy, trial: int) -> None:
+def compare_and_set_trial(kata: KataProxy, seed: int) -> None:
     wins_each = OPERATIONS // 4
-    initial = -7 * trial
-    plans = [[["cas_increment", wins_each]] for _ in range(THREADS)]
-    result = race(kata, plans, initial, seed=200 + trial)
+    initial = -7 * seed
+    plans = [[["cas_increment", [wins_each]]] for _ in range(THREADS)]
+    result = race(kata, plans, initial, seed)
     wins = [seen for thread in result["returned"] for seen in thread[0]]
     total = THREADS * wins_each
     twice = sorted(v for v, n in Multiset(wins).items() if n > 1)
@@ -234,5 +256,21 @@ def test_concurrent_compare_and_set_lets_one_thread_win_each_value(kata: KataPro
             f"{len(wins)} swaps succeeded and the final value is {result['final']!r}; expected "
             f"{total} and {initial + total}")
         raise KataFailure(f"{THREADS} threads each looped `v = counter.value; counter.compare_and_set(v, v + 1)` "
-                          f"until {wins_each} swaps succeeded, on Counter({initial}): {detail}.\n"
+                          f"until {wins_each} swaps succeeded, on Counter({initial}), all at once "
+                          f"({trial_text(seed)}): {detail}.\n"
                           "compare_and_set must compare and set under the same lock, as one step.")
+
+
+@pytest.mark.group("concurrent")
+def test_concurrent_increments_return_each_value_once_and_lose_none(kata: KataProxy) -> None:
+    in_every_trial(kata, increments_trial)
+
+
+@pytest.mark.group("concurrent")
+def test_concurrent_increments_and_decrements_add_up(kata: KataProxy) -> None:
+    in_every_trial(kata, chain_trial)
+
+
+@pytest.mark.group("concurrent")
+def test_concurrent_compare_and_set_lets_one_thread_win_each_value(kata: KataProxy) -> None:
+    in_every_trial(kata, compare_and_set_trial)

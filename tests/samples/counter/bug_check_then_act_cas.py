@@ -1,0 +1,42 @@
+"""Bug: compare_and_set compares under the lock, then sets under a second acquisition: two threads can both win."""
+
+import threading
+
+def _checked(amount):
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("amount must be an int")
+    if amount < 0:
+        raise ValueError("amount must be >= 0")
+    return amount
+
+
+class Counter:
+    def __init__(self, initial=0):
+        self._value = initial
+        self._lock = threading.Lock()
+
+    @property
+    def value(self):
+        with self._lock:
+            return self._value
+
+    def increment(self, amount=1):
+        amount = _checked(amount)
+        with self._lock:
+            self._value += amount
+            return self._value
+
+    def decrement(self, amount=1):
+        amount = _checked(amount)
+        with self._lock:
+            self._value -= amount
+            return self._value
+
+    def compare_and_set(self, expected, new):
+        with self._lock:
+            matches = self._value == expected
+        if not matches:
+            return False
+        with self._lock:
+            self._value = new
+        return True
