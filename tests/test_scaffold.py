@@ -71,4 +71,5 @@ def test_a_test_in_a_group_without_points_and_points_without_tests_are_named(roo
 
 @pytest.mark.parametrize("kata", manifest.load(), ids=lambda k: k.name)
 def test_every_kata_is_complete_its_groups_have_points_and_its_points_have_tests(kata: Kata) -> None:
-    assert problems(kata) == []
+    missing = problems(kata)
+    assert not missing, f"kata {kata.name!r} is not complete:\n" + "\n".join(missing)

@@ -16,7 +16,7 @@ from dojo.manifest import Kata
 from dojo.trusted.failures import LearnerRaised, LoadFailure, NotStarted, WorkerTrouble
 from dojo.trusted.process import WorkerPool
 from dojo.trusted.proxy import KataProxy, same
-from dojo.trusted.submissions import Implementation
+from dojo.trusted.submissions import Implementation, display_path
 from dojo.worker import wire
 
 SAMPLE = Kata(name="sample", title="Sample", difficulty="easy", functions=("f",), hints=("a", "b"),
@@ -148,6 +148,39 @@ def test_a_hang_fails_the_call_and_later_calls_of_the_test_fail_fast(pool: Worke
     with pytest.raises(WorkerTrouble, match=r"Called f\(1\)"):
         kata.f(0)  # the same test: no second wait
     assert KataProxy(pool, SAMPLE).f(0) == 0  # the next test gets a fresh worker
+
+
+@pytest.mark.parametrize("line", ["while x > 0: x += 1", "time.sleep(3600)"], ids=["endless loop", "long sleep"])
+def test_a_hang_says_where_the_learners_code_was_when_it_was_stopped(pool: WorkerPool, line: str) -> None:
+    kata = learner(pool, f"import time\n\ndef f(x):\n    {line}\n    return x\n")
+    with pytest.raises(WorkerTrouble) as hung:
+        kata.f(1)
+    shown = display_path(pool.implementation.folder / "sample.py")
+    assert str(hung.value).endswith(f"did not return within 2 s: an endless loop, a deadlock, a wait that never "
+                                    f"ends, or far too slow?\nIt was at {shown}, line 4, in f:\n    {line}")
+
+
+def test_what_learner_code_writes_to_stdout_even_below_python_never_reaches_the_protocol(pool: WorkerPool) -> None:
+    kata = learner(pool, """\
+        import os, sys
+        def f():
+            os.write(1, b"\\x00\\x00\\x00\\x02{}")  # a well-formed frame, on the descriptor the answers once used
+            print("and a print")
+            sys.stdout.flush()
+            return 1
+        """)
+    assert kata.f() == 1
+    assert kata.last_output == "\x00\x00\x00\x02{}and a print\n"
+
+
+def test_a_worker_exits_when_its_requests_end_even_while_learner_code_is_busy(pool: WorkerPool) -> None:
+    learner(pool, "def f():\n    while True:\n        pass\n")
+    worker = pool.worker(SAMPLE)
+    assert worker.process is not None
+    assert worker.process.stdin is not None
+    wire.write_message(worker.process.stdin.fileno(), {"op": "call", "function": "f", "args": [], "kwargs": {}})
+    worker.process.stdin.close()  # what happens to the pipe when the trusted process dies, however it dies
+    assert worker.process.wait(timeout=60) == 0
 
 
 def test_exit_and_keyboard_interrupt_come_back_as_exceptions(pool: WorkerPool) -> None:

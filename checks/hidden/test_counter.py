@@ -24,8 +24,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from dojo.testing import KataFailure, KataProxy, RemoteObject
 
 THREADS, OPERATIONS, TRIALS, SECONDS = 4, 100, 20, 3.0
-LOCK_HINT = ("Guard every read-modify-write with one threading.Lock (`with self._lock:`), and return the new "
-             "value from inside the `with` block.")
+# A nudge towards the concept, never the code: hints and failures teach, the learner writes the fix.
+LOCK_HINT = ("A read-modify-write is several steps, and another thread can run between any two of them. A "
+             "threading.Lock makes a group of steps indivisible: which steps, the read of the value you return "
+             "included, belong in it?")
 
 amounts = st.integers(min_value=0, max_value=10**6) | st.sampled_from([0, 1, 2**64])
 values = st.integers() | st.sampled_from([0, -1, 1, 2**70])
@@ -51,6 +53,11 @@ class CounterMachine(RuleBasedStateMachine):
     def increment_by_default(self) -> None:
         self.model += 1
         self.counter.increment.check(returns=self.model)
+
+    @rule()
+    def decrement_by_default(self) -> None:
+        self.model -= 1
+        self.counter.decrement.check(returns=self.model)
 
     @rule(amount=amounts)
     def increment(self, amount: int) -> None:
@@ -92,6 +99,15 @@ def test_behaves_like_a_plain_number_one_call_at_a_time(kata: KataProxy) -> None
         settings=settings(settings.default, max_examples=min(settings.default.max_examples, 60),
                           stateful_step_count=25),
     )
+
+
+@pytest.mark.group("sequential")
+def test_increment_and_decrement_change_the_value_by_one_by_default(kata: KataProxy) -> None:
+    counter = kata.create("Counter", 5)
+    counter.increment.check(returns=6)
+    counter.decrement.check(returns=5)
+    counter.decrement.check(returns=4)
+    counter.check_attribute("value", returns=4)
 
 
 @pytest.mark.group("sequential")
@@ -258,7 +274,8 @@ def compare_and_set_trial(kata: KataProxy, seed: int) -> None:
         raise KataFailure(f"{THREADS} threads each looped `v = counter.value; counter.compare_and_set(v, v + 1)` "
                           f"until {wins_each} swaps succeeded, on Counter({initial}), all at once "
                           f"({trial_text(seed)}): {detail}.\n"
-                          "compare_and_set must compare and set under the same lock, as one step.")
+                          "Another thread changed the value between the comparison and the write: the two must "
+                          "happen as one indivisible step.")
 
 
 @pytest.mark.group("concurrent")

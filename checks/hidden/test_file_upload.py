@@ -268,8 +268,7 @@ def test_twenty_concurrent_uploads_are_all_stored_and_served(kata: KataProxy) ->
 
         def send(index: int) -> None:
             body, header = multipart(contents[index], filename=f"f{index}.txt", content_type="text/plain")
-            transport = httpx.HTTPTransport(uds=str(app.socket))
-            with httpx.Client(transport=transport, base_url="http://kata", timeout=60) as client:
+            with app.connect(timeout=60) as client:
                 responses[index] = client.post("/files", content=body, headers={"Content-Type": header})
 
         threads = [threading.Thread(target=send, args=(i,)) for i in range(20)]

@@ -86,6 +86,11 @@ _METHOD_SWAPS: dict[str, tuple[str, ...]] = {
 _BUILTIN_SWAPS: dict[str, str] = {"min": "max", "max": "min", "any": "all", "all": "any"}
 # Annotations say what a value is, not what the code does: no test could tell a mutant there from the original.
 _UNMUTATED_FIELDS = frozenset({"annotation", "returns", "type_comment", "type_params"})
+# What only documents an API (FastAPI's OpenAPI description) changes no behaviour a kata's tests can see, as
+# annotations do not: such keyword arguments, and an `openapi` override, are left alone.
+_DOCUMENTATION_KEYWORDS = frozenset({"responses", "openapi_extra", "response_class", "response_model", "title",
+                                     "version", "summary", "description", "tags", "deprecated"})
+_DOCUMENTATION_FUNCTIONS = frozenset({"openapi", "custom_openapi"})
 # Longer strings are messages: emptying them audits wording, not behaviour.
 _SHORT_STRING = 40
 _SNIPPET = 60
@@ -226,6 +231,9 @@ class _Finder:
         self.sites: list[_Site] = []
 
     def walk(self, node: ast.AST, slot: _Slot | None) -> None:
+        if (isinstance(node, ast.keyword) and node.arg in _DOCUMENTATION_KEYWORDS) or (isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in _DOCUMENTATION_FUNCTIONS):
+            return
         if slot is not None:
             self._visit(node, slot)
         for attr, value in ast.iter_fields(node):
@@ -378,6 +386,8 @@ class _Finder:
             new.func = ast.Name(id=_BUILTIN_SWAPS[func.id], ctx=ast.Load())
             self._add(_start(node), "swap-call", f"`{label}` -> `{_call_label(new)}`", slot, new)
         for index, keyword in enumerate(node.keywords):
+            if keyword.arg in _DOCUMENTATION_KEYWORDS:
+                continue
             new = copy.copy(node)
             new.keywords = [*node.keywords[:index], *node.keywords[index + 1 :]]
             self._add(_start(keyword), "drop-keyword", f"dropped `{_code(keyword)}` from `{label}`", slot, new)

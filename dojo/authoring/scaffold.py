@@ -141,6 +141,6 @@ def main(args: argparse.Namespace) -> int:
     print(f"new {args.kind} kata {args.name!r}:")
     for path in written:
         print(f"  {path.relative_to(ROOT)}")
-    print(f"Replace every {MARKER} (the kata-set checks list what is left: `nox -s tests -- tests/test_manifest.py`), "
+    print(f"Replace every {MARKER} (the kata-set checks list what is left: `nox -s tests -- tests/test_scaffold.py`), "
           f"write its samples, then `nox -s audit -- {args.name}` until no mutant survives unexplained.")
     return 0

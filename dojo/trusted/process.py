@@ -2,25 +2,26 @@
 wait for answers with a deadline, and keep the hang policy (a call that hung fails fast the next time).
 
 A worker that dies, hangs or sends garbage fails the current call with a clear message and is replaced
-for the next one.
+for the next one. The same code runs on Linux, macOS and Windows: the requests go down the worker's stdin
+and the answers come up its stdout, read by a thread into a queue (which gives the deadline), and the
+worker and whatever it starts are killed as one (a process group on POSIX, a job object on Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import select
+import queue
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
+import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dojo import kinds
 from dojo.manifest import Kata
@@ -32,9 +33,25 @@ if TYPE_CHECKING:  # the cage is the grader's; learners never load it
     from dojo.grading.sandbox import Sandbox
 
 WORKER_CORE = Path(wire.__file__).resolve().parent
-PR_SET_PDEATHSIG = 1
 OUTPUT_LIMIT = 1024 * 1024  # bytes of a worker's printed output kept; the rest is cut with a note
 HANG_LIMIT = 2  # hangs of one learner function before every call of it fails at once
+LOAD_TIMEOUT = 30.0  # seconds a learner's module may take to import
+# How long before the deadline the worker writes down where it is: early enough to be on disk when the
+# trusted side gives up, late enough that the learner's code is where it would have stayed.
+DUMP_MARGIN = 0.5
+# A frame line of faulthandler's dump: `  File "/path/x.py", line 7 in f`.
+DUMP_FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<function>.*)$')
+
+Answer = dict[str, Any] | wire.ProtocolError | EOFError
+
+
+class Hung(TimeoutError):
+    """A request that did not finish in time; `where` says where the learner's code was when it was stopped
+    (as lines of feedback, or '' when no thread was in the learner's file)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
 
 
 class Worker:
@@ -50,9 +67,8 @@ class Worker:
         self._home = Path(tempfile.mkdtemp(prefix=f"kata-{kata.name}-"))
         self._output = (self._home / "output.txt").open("w+b")
         self._output_seen = 0
-        self._read_fd = -1
-        self._write_fd = -1
-        self._buffer = bytearray()
+        self._answers: queue.SimpleQueue[Answer] = queue.SimpleQueue()
+        self._tree: ProcessTree | None = None
 
     @property
     def home(self) -> Path:
@@ -62,6 +78,16 @@ class Worker:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def copy(self) -> Path:
+        """The copy of the learner's module that the worker imports."""
+        return self._home / f"{self.kata.name}.py"
+
+    @property
+    def dump(self) -> Path:
+        """Where the worker writes every thread's stack just before a request's deadline."""
+        return self._home / "hang.txt"
+
     def start(self) -> None:
         """Spawn the process and load the module; a load failure is kept in `load_failure`."""
         if not self.module_path.is_file():
@@ -69,35 +95,38 @@ class Worker:
                                  f"(in a fresh clone it is the kata's stub).")
             return
         inside = self._prepare_home()
-        argv = [sys.executable, "-I", str(inside / "main.py")]
-        to_child, from_parent = os.pipe()
-        to_parent, from_child = os.pipe()
-        argv += [str(to_child), str(from_child), str(self._home / "lib")]
+        # UTF-8 mode: what learner code prints, and the files it opens, are UTF-8 on every platform.
+        argv = [sys.executable, "-I", "-X", "utf8", str(inside / "main.py"), str(self.dump), str(self._home / "lib")]
         sandbox = self.sandbox
         self.process = subprocess.Popen(
             sandbox.command(argv, self._home) if sandbox else argv,
-            pass_fds=(to_child, from_child),
-            stdin=subprocess.DEVNULL,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
+            bufsize=0,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._output,
             cwd=self._home,
             env={**os.environ, **sandbox.environment(self._home)} if sandbox else None,
-            preexec_fn=_child_setup(sandbox),
-            start_new_session=True,  # its own process group, so a kill takes its children too
+            preexec_fn=sandbox.limits.apply if sandbox else None,  # the grader's cage: Linux only
+            **ProcessTree.SEPARATE,
         )
-        os.close(to_child)
-        os.close(from_child)
-        self._write_fd, self._read_fd = from_parent, to_parent
-        self._buffer.clear()
+        self._tree = ProcessTree(self.process)
+        self._answers = queue.SimpleQueue()
+        assert self.process.stdout is not None  # stdout=PIPE
+        threading.Thread(target=_read_answers, args=(self.process.stdout, self._answers), daemon=True,
+                         name=f"answers of {self.kata.name}").start()
         kind_module = self._home / "bin" / "kind.py"
-        request = {"op": "load", "path": str(self._home / f"{self.kata.name}.py"), "name": self.kata.name,
+        request = {"op": "load", "path": str(self.copy), "name": self.kata.name,
                    "functions": list(self.kata.functions),
                    "kind_module": str(kind_module) if kind_module.exists() else None}
+        timeout = max(self.kata.call_timeout, LOAD_TIMEOUT)
         try:
-            response = self.request(request, timeout=max(self.kata.call_timeout, 30.0))
-        except (WorkerTrouble, TimeoutError) as trouble:
-            reason = str(trouble) or "it did not finish loading within 30 s"
-            self.load_failure = f"Importing {self.shown} did not work out: {reason}"
+            response = self.request(request, timeout=timeout)
+        except Hung as hung:
+            self.load_failure = (f"Importing {self.shown} did not work out: it did not finish loading within "
+                                 f"{timeout:g} s.{hung.where}")
+            return
+        except WorkerTrouble as trouble:
+            self.load_failure = f"Importing {self.shown} did not work out: {trouble}"
             return
         if "load_error" in response:
             self.load_failure = load_failure_text(response, self.kata, self.shown)
@@ -118,43 +147,55 @@ class Worker:
             for name in kind.learner_api:
                 shutil.copy(kind.folder / name, self._home / "lib" / "dojo" / name)
             self._home.chmod(0o755)  # readable by the sandbox's unprivileged user; the copies are 0644
-        shutil.copy(self.module_path, self._home / f"{self.kata.name}.py")
+        shutil.copy(self.module_path, self.copy)
+        self.dump.write_bytes(b"")
+        self.dump.chmod(0o666)  # written by the sandbox's unprivileged user
         return scripts
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its answer; raise WorkerTrouble on death, hang or garbage."""
+        """Send one request and wait for its answer; raise Hung past the deadline, WorkerTrouble on death or
+        garbage."""
+        requests = self.process.stdin if self.process else None
+        alarm = timeout - min(DUMP_MARGIN, timeout / 10)
         try:
-            wire.write_message(self._write_fd, message)
-        except (BrokenPipeError, OSError):
+            if requests is None:
+                raise BrokenPipeError
+            wire.write_message(requests.fileno(), {**message, "alarm": alarm})
+        except OSError:  # a broken pipe: the worker is gone
             raise self._died() from None
         try:
-            return self._receive(timeout)
-        except wire.ProtocolError as error:
+            answer = self._answers.get(timeout=timeout)
+        except queue.Empty:
             self.stop()
-            raise WorkerTrouble(f"the worker running {self.shown} sent garbage ({error}); it was restarted") from None
-        except EOFError:
-            raise self._died() from None
+            raise Hung(self._where_it_was()) from None
+        if isinstance(answer, EOFError):
+            raise self._died()
+        if isinstance(answer, wire.ProtocolError):
+            self.stop()
+            raise WorkerTrouble(f"the worker running {self.shown} sent garbage ({answer}); it was restarted")
+        return answer
 
-    def _receive(self, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            if len(self._buffer) >= wire.HEADER.size:
-                (size,) = wire.HEADER.unpack_from(self._buffer)
-                if size > wire.MAX_MESSAGE:
-                    raise wire.ProtocolError(f"a frame of {size} bytes")
-                end = wire.HEADER.size + size
-                if len(self._buffer) >= end:
-                    body = bytes(self._buffer[wire.HEADER.size : end])
-                    del self._buffer[:end]
-                    return wire.parse_message(body)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._read_fd], [], [], remaining)[0]:
-                self.stop()
-                raise TimeoutError
-            chunk = os.read(self._read_fd, 1 << 20)
-            if not chunk:
-                raise EOFError
-            self._buffer += chunk
+    def _where_it_was(self) -> str:
+        """Where each thread of the stopped worker was in the learner's file, from the dump it wrote just
+        before the deadline, as lines of feedback."""
+        try:
+            dump = self.dump.read_text(encoding="ascii", errors="replace")
+            source = self.copy.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        # faulthandler writes paths in ASCII, with backslash escapes for anything else.
+        learner = str(self.copy).encode("ascii", "backslashreplace").decode("ascii")
+        places: list[str] = []
+        for stack in re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump):
+            for found in map(DUMP_FRAME.match, stack.splitlines()):
+                if found and found["file"] == learner:  # the innermost frame of the learner's file
+                    line = int(found["line"])
+                    code = source[line - 1].strip() if 0 < line <= len(source) else ""
+                    place = f"{self.shown}, line {line}, in {found['function']}:\n    {code}"
+                    if place not in places:
+                        places.append(place)
+                    break
+        return "".join(f"\n{'It was' if not n else 'Another thread was'} at {place}" for n, place in enumerate(places))
 
     def _died(self) -> WorkerTrouble:
         code = self.process.wait() if self.process else None
@@ -172,20 +213,18 @@ class Worker:
         self._output.seek(min(self._output_seen, size))
         data = self._output.read(max(0, min(size, OUTPUT_LIMIT) - self._output_seen))
         self._output_seen = size
-        text = data.decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n")  # Windows ends printed lines with CRLF
         return text + ("\n[output cut at 1 MiB]" if size > OUTPUT_LIMIT and data else "")
 
     def stop(self) -> None:
-        """Kill the whole process group; safe to call twice."""
+        """Kill the worker and everything it started; safe to call twice."""
         if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            if self._tree is not None:
+                self._tree.kill()
             self.process.wait()
-            self.process = None
-        for fd in (self._read_fd, self._write_fd):
-            if fd >= 0:
-                os.close(fd)
-        self._read_fd = self._write_fd = -1
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            self.process = None  # its stdout is closed by the thread reading it, at the end of the pipe
 
     def close(self) -> None:
         self.stop()
@@ -193,14 +232,103 @@ class Worker:
         shutil.rmtree(self._home, ignore_errors=True)
 
 
-def _child_setup(sandbox: Sandbox | None) -> Callable[[], None]:
-    """Runs in the child before exec: die with the test process, then the sandbox's limits."""
-    def setup() -> None:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if sandbox is not None:
-            sandbox.limits.apply()
+def _read_answers(stream: IO[bytes], answers: queue.SimpleQueue[Answer]) -> None:
+    """Frames from the worker as they come, until the end of the pipe (or the first garbage)."""
+    with stream:
+        while True:
+            try:
+                answers.put(wire.read_message(stream.fileno()))
+            except (EOFError, OSError):
+                answers.put(EOFError())
+                return
+            except wire.ProtocolError as error:
+                answers.put(error)
+                return
 
-    return setup
+
+class ProcessTree:
+    """The worker and every process it starts, killed as one. On POSIX the worker leads a process group of its
+    own; on Windows it is put in a job object that kills its processes when its last handle closes, so they
+    also die with the trusted process. Either way the worker is out of the terminal's reach: Ctrl-C goes to
+    the trusted process alone, which stops its workers itself."""
+
+    if sys.platform == "win32":
+        SEPARATE: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:
+        SEPARATE = {"start_new_session": True}
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.job = _job_for(process.pid) if sys.platform == "win32" else None
+
+    def kill(self) -> None:
+        if sys.platform == "win32":
+            if self.job is not None:
+                self.job.close()
+                self.job = None
+            with contextlib.suppress(OSError):
+                self.process.kill()  # in case the job object could not be made
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class _Job:
+    """A Windows job object whose processes are killed when it is closed (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE)."""
+
+    def __init__(self, kernel32: Any, handle: int) -> None:
+        self.kernel32 = kernel32
+        self.handle = handle
+
+    def close(self) -> None:
+        self.kernel32.TerminateJobObject(self.handle, 1)
+        self.kernel32.CloseHandle(self.handle)
+
+
+def _job_for(pid: int) -> _Job | None:
+    """A job object holding the process `pid`, or None if Windows refused one (then only the worker itself is
+    killed). The worker starts nothing before its first request, so nothing escapes before it is assigned."""
+    import ctypes
+    from ctypes import wintypes
+
+    class BasicLimits(ctypes.Structure):  # JOBOBJECT_BASIC_LIMIT_INFORMATION
+        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
+                    ("LimitFlags", wintypes.DWORD), ("MinimumWorkingSetSize", ctypes.c_size_t),
+                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", wintypes.DWORD),
+                    ("Affinity", ctypes.c_size_t), ("PriorityClass", wintypes.DWORD),
+                    ("SchedulingClass", wintypes.DWORD)]
+
+    class ExtendedLimits(ctypes.Structure):  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+        _fields_ = [("BasicLimitInformation", BasicLimits), ("IoInfo", ctypes.c_uint64 * 6),
+                    ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
+                    ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.CreateJobObjectW.argtypes = (ctypes.c_void_p, wintypes.LPCWSTR)
+    kernel32.SetInformationJobObject.argtypes = (wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD)
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    kernel32.AssignProcessToJobObject.argtypes = (wintypes.HANDLE, wintypes.HANDLE)
+    kernel32.TerminateJobObject.argtypes = (wintypes.HANDLE, wintypes.UINT)
+    kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job:
+        return None
+    limits = ExtendedLimits()
+    limits.BasicLimitInformation.LimitFlags = 0x2000  # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+    extended_limit_information = 9
+    process = kernel32.OpenProcess(0x0100 | 0x0001, False, pid)  # PROCESS_SET_QUOTA | PROCESS_TERMINATE
+    assigned = bool(process) and bool(
+        kernel32.SetInformationJobObject(job, extended_limit_information, ctypes.byref(limits),
+                                         ctypes.sizeof(limits))
+        and kernel32.AssignProcessToJobObject(job, process))
+    if process:
+        kernel32.CloseHandle(process)
+    if not assigned:
+        kernel32.CloseHandle(job)
+        return None
+    return _Job(kernel32, job)
 
 
 class WorkerPool:

@@ -21,7 +21,7 @@ from dojo.trusted.failures import (
     raised_text,
     short_repr,
 )
-from dojo.trusted.process import HANG_LIMIT, WorkerPool
+from dojo.trusted.process import HANG_LIMIT, Hung, WorkerPool
 from dojo.trusted.submissions import display_path
 from dojo.worker import wire
 
@@ -42,6 +42,11 @@ class KataProxy:
     @property
     def module_path(self) -> Path:
         return self._pool.implementation.module_path(self.kata)
+
+    @property
+    def caged(self) -> bool:
+        """Whether the worker runs in the grader's cage (no network of the host, its own folder only)."""
+        return self._pool.sandbox is not None
 
     def __getattr__(self, name: str) -> RemoteFunction:
         kata = self.__dict__.get("kata")
@@ -67,11 +72,11 @@ class KataProxy:
             raise LoadFailure(worker.load_failure)
         try:
             response = worker.request(message, timeout=self.kata.call_timeout)
-        except TimeoutError:
+        except Hung as hung:
             # Later calls in this test fail at once, so Hypothesis does not wait out the deadline per example.
             self._poisoned = self._pool.hung[key] = (
                 f"Called {description}; it did not return within {self.kata.call_timeout:g} s: "
-                f"an endless loop, a deadlock, a wait that never ends, or far too slow?")
+                f"an endless loop, a deadlock, a wait that never ends, or far too slow?{hung.where}")
             self.record_hang(function, self._poisoned)
             raise WorkerTrouble(self._poisoned) from None
         self.last_output = worker.take_output()

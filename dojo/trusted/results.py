@@ -2,15 +2,18 @@
 
 A failure raised as `KataFailure` is shown as its message plus Hypothesis's smallest failing input,
 instead of a traceback through the test and the RPC layers. `ResultCollector` keeps one record per test
-for the learner's summary and the grader.
+for the learner's summary and the grader, and hands each record to a listener the moment its test ends.
+`cause` says which failures share one root cause, so a learner reads each cause once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterable
+import re
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 
@@ -77,13 +80,30 @@ class TestResult:
     message: str = ""
     kind: str = ""  # the KataFailure class behind a failure (LoadFailure, NotStarted, ...), if any
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TestResult:
+        return cls(**{**data, "outcome": Outcome(data["outcome"])})
+
+
+class ResultListener(Protocol):
+    """Told about results as they happen: what was collected, then each test as soon as it has ended."""
+
+    def collected(self, results: Sequence[TestResult], errors: Sequence[str]) -> None: ...
+
+    def finished(self, result: TestResult) -> None: ...
+
 
 class ResultCollector:
     """A pytest plugin object that records one result per test item (setup, call and teardown merged)."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: ResultListener | None = None) -> None:
         self.results: dict[str, TestResult] = {}
         self.collection_errors: list[str] = []
+        self.uncollected: set[str] = set()  # katas with a test module that could not be collected
+        self.listener = listener
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -103,6 +123,11 @@ class ResultCollector:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext}")
+            self.uncollected.add(kata_of(Path(report.nodeid)))
+
+    def pytest_collection_finish(self) -> None:
+        if self.listener is not None:
+            self.listener.collected(list(self.results.values()), list(self.collection_errors))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = self.results.get(report.nodeid)
@@ -118,12 +143,63 @@ class ResultCollector:
                 Outcome.FAILED if report.when == "call" else Outcome.ERROR)
             record.message = report.longreprtext
 
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        # Setup, call and teardown have all been reported: the record is final.
+        record = self.results.get(nodeid)
+        if record is not None and self.listener is not None:
+            self.listener.finished(record)
+
     def ordered(self) -> Iterable[TestResult]:
         return self.results.values()
 
     def write(self, path: Path) -> None:
-        payload = {"results": [asdict(r) for r in self.ordered()], "collection_errors": self.collection_errors}
+        payload = {"results": [r.to_json() for r in self.ordered()], "collection_errors": self.collection_errors}
         path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a failure comes from. Failures with the same `key` share one root cause: the learner reads the
+    first in full and a one-line reference for the others. `place` says in words what they share ('' when
+    the messages are simply identical)."""
+
+    key: str
+    place: str = ""
+
+
+_SEVERAL = re.compile(r"\d+ different failures:\n")  # learner_message's text for several failures in one test
+_SQL = re.compile(r"\ACalled (?P<function>\w+)\(.*?\); on (?P<backend>\w+) it compiled to:\n"
+                  r"(?P<sql>(?:    (?!with parameters ).*\n)+)")
+_RETURNED = re.compile(r"^It returned that at (?P<path>.+), line (?P<line>\d+):$", re.MULTILINE)
+_RAISED = re.compile(r"\braised (?P<type>[\w.]+)")
+_FRAME = re.compile(r"^ +(?P<path>.+), line (?P<line>\d+), in \S+$", re.MULTILINE)
+_HUNG = re.compile(r"\A(?:Called (?:.*\.)?(?P<called>\w+)\(.*; it did not return within "
+                   r"|Not run: (?P<named>\w+) hung )")
+
+
+def cause(message: str, kind: str = "") -> Cause:
+    """The root cause of one failure, from its message: the same SQL statement (whatever its parameters),
+    the same exception from the same line of the learner's code (raised by a call, or by an app while it
+    served a request), the same line returning the same kind of wrong answer (a value where an error was
+    expected, or a wrong value), the same function hanging. A module that does not load, a stub not
+    started, and anything else are one cause only when the messages are identical."""
+    text = message.strip()
+    if kind in ("LoadFailure", "NotStarted") or _SEVERAL.match(text):
+        return Cause(text)
+    if sql := _SQL.match(text):
+        function, backend = sql["function"], sql["backend"]
+        return Cause(f"sql:{function}:{backend}:{sql['sql']}", f"the same SQL statement from {function}, on {backend}")
+    if (raised := _RAISED.search(text)) and (frames := _FRAME.findall(text, raised.end())):
+        path, line = frames[-1]  # the innermost of the learner's lines
+        return Cause(f"raised:{raised['type']}:{path}:{line}", f"{raised['type']} raised at {path}, line {line}")
+    if returned := _RETURNED.search(text):
+        wrong = "no error" if "expected it to raise" in text.split("\n", 1)[0] else "a wrong value"
+        path, line = returned["path"], returned["line"]
+        return Cause(f"returned:{wrong}:{path}:{line}", f"{wrong} returned at {path}, line {line}")
+    if hung := _HUNG.match(text):
+        function = hung["called"] or hung["named"]
+        return Cause(f"hung:{function}", f"{function} does not return")
+    return Cause(text)
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -1,23 +1,25 @@
 """The worker: the only process that imports and runs learner code.
 
-Run as a script (`python -I main.py READ_FD WRITE_FD LIB`) from a folder of copies, so neither the
-project nor the learner's folder is on `sys.path`; LIB holds the few modules learners may import from
-the dojo (a kind's learner API, such as the SQL tables). It answers requests framed by `wire.py`, which
-sits beside it. Standard library only: a kata's kind loads its own worker module, by path, before the
-learner's module.
+Run as a script (`python -I -X utf8 main.py HANG_FILE LIB`) from a folder of copies, so neither the project
+nor the learner's folder is on `sys.path`; LIB holds the few modules learners may import from the dojo (a
+kind's learner API, such as the SQL tables). It answers requests framed by `wire.py`, which sits beside it,
+on its own stdin and stdout: the pipes every platform gives a child process. Standard library only: a kata's
+kind loads its own worker module, by path, before the learner's module.
 """
 
 from __future__ import annotations
 
-import builtins
+import _thread
+import faulthandler
 import importlib.util
 import io
 import linecache
+import os
+import queue
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # -I leaves the script's own folder off sys.path
 # The copy of wire.py beside this script, importable once its folder is on the path.
@@ -25,6 +27,7 @@ from wire import (
     MAX_TEXT,
     ProtocolError,
     decode,
+    describe_exception,
     encode,
     read_message,
     safe_repr,
@@ -33,22 +36,8 @@ from wire import (
 )
 
 del sys.path[0]  # learner code gets no other module of this folder
-
-
-def describe_exception(error: BaseException, learner_file: str) -> dict[str, Any]:
-    """Type, message and the frames of the learner's own file, so feedback points at their lines."""
-    mro = [cls.__name__ if getattr(builtins, cls.__name__, None) is cls else type_name(cls)
-           for cls in type(error).__mro__]
-    try:
-        message = str(error)
-    except BaseException:
-        message = "<str() of the exception failed>"
-    frames = [
-        {"line": frame.lineno, "function": frame.name, "code": (frame.line or "")[:MAX_TEXT]}
-        for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename == learner_file
-    ]
-    return {"type": mro[0], "mro": mro, "message": message[:MAX_TEXT], "frames": frames[-20:]}
+PR_SET_PDEATHSIG = 1
+SIGKILL = 9
 
 
 class Session:
@@ -159,23 +148,75 @@ class Session:
             return {"returned": {"$": "object", "type": type_name(type(result)), "repr": safe_repr(result)}}
 
 
-def main() -> None:
-    read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
-    sys.path.insert(0, sys.argv[3])
+def take_protocol_pipes() -> tuple[int, int]:
+    """The requests arrive on stdin and the answers leave on stdout. Both move to private descriptors (not
+    inherited by processes the learner starts), then stdin reads as empty and fd 1 joins fd 2, the output
+    file: whatever learner code prints, through `print` or a C library writing to fd 1, lands there and never
+    in the middle of a frame. (On Windows, Python puts the standard descriptors in binary mode at startup, and
+    duplicates keep it, so frames pass byte for byte.)"""
+    requests, answers = os.dup(0), os.dup(1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+    os.dup2(2, 1)
     sys.stdin = io.StringIO()  # learner code that reads input gets end-of-file, not a hang
-    session = Session()
+    return requests, answers
+
+
+def receive(requests: int, inbox: queue.SimpleQueue[dict[str, Any] | ProtocolError]) -> None:
+    """Read requests as they come, in a thread of their own. The end of the pipe means the trusted process is
+    gone (or done with this worker): exit at once, even while learner code is busy in the main thread, so a
+    worker never outlives the process that started it, on any platform."""
     while True:
         try:
-            request = read_message(read_fd)
-        except EOFError:
+            inbox.put(read_message(requests))
+        except (EOFError, OSError):
+            os._exit(0)
+        except ProtocolError as error:
+            inbox.put(error)
             return
+
+
+def die_with_parent() -> None:
+    """Linux's parent-death signal, as an extra: it also stops learner code that holds the interpreter in one
+    long C call, where the reading thread never gets to run. Elsewhere the end of the request pipe does."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, SIGKILL)
+
+
+def arm(hang_file: BinaryIO, alarm: Any) -> None:
+    """Shortly before the trusted side gives up on this request, write every thread's stack to `hang_file`:
+    a call that never returns can then say where the learner's code was when it was stopped."""
+    hang_file.seek(0)
+    hang_file.truncate()
+    if type(alarm) in (int, float) and alarm > 0:
+        faulthandler.dump_traceback_later(alarm, file=hang_file)
+
+
+def main() -> None:
+    requests, answers = take_protocol_pipes()
+    hang_file = open(sys.argv[1], "wb", buffering=0)  # noqa: SIM115  (open for the life of the process)
+    sys.path.insert(0, sys.argv[2])
+    die_with_parent()
+    inbox: queue.SimpleQueue[dict[str, Any] | ProtocolError] = queue.SimpleQueue()
+    # A bare thread: it does not show in threading.enumerate(), which learner code may count.
+    _thread.start_new_thread(receive, (requests, inbox))
+    session = Session()
+    while True:
+        request = inbox.get()
+        if isinstance(request, ProtocolError):
+            raise request
+        arm(hang_file, request.pop("alarm", None))
         response = session.handle(request)
+        faulthandler.cancel_dump_traceback_later()
         sys.stdout.flush()
         sys.stderr.flush()
         try:
-            write_message(write_fd, response)
+            write_message(answers, response)
         except ProtocolError as error:
-            write_message(write_fd, {"protocol_error": str(error)})
+            write_message(answers, {"protocol_error": str(error)})
 
 
 if __name__ == "__main__":

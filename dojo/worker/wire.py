@@ -9,11 +9,13 @@ imports it, so both ends share one encoder.
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import math
 import os
 import re
 import struct
+import traceback
 from typing import Any
 
 HEADER = struct.Struct(">I")
@@ -130,6 +132,24 @@ def read_message(fd: int) -> dict[str, Any]:
     if size > MAX_MESSAGE:
         raise ProtocolError(f"message of {size} bytes is over the limit")
     return parse_message(_read_exactly(fd, size))
+
+
+def describe_exception(error: BaseException, learner_file: str) -> dict[str, Any]:
+    """An exception as it crosses: type, message and the frames of the learner's own file, so feedback points
+    at their lines. The worker sends it for a call that raised; a kind's worker module for what the learner's
+    code raised elsewhere (in a request handler, say)."""
+    mro = [cls.__name__ if getattr(builtins, cls.__name__, None) is cls else type_name(cls)
+           for cls in type(error).__mro__]
+    try:
+        message = str(error)
+    except BaseException:
+        message = "<str() of the exception failed>"
+    frames = [
+        {"line": frame.lineno, "function": frame.name, "code": (frame.line or "")[:MAX_TEXT]}
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == learner_file
+    ]
+    return {"type": mro[0], "mro": mro, "message": message[:MAX_TEXT], "frames": frames[-20:]}
 
 
 def type_name(kind: type) -> str:

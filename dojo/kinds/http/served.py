@@ -1,5 +1,6 @@
 """The trusted side of the file_upload kata: serve the learner's app in the worker, talk to it over a real
-Unix socket with httpx, build multipart bodies byte by byte, and look at the storage folder from outside."""
+socket with httpx (a port of 127.0.0.1, or a Unix socket for a caged worker), build multipart bodies byte by
+byte, look at the storage folder from outside, and show what the app raised next to a failure."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from dojo.trusted.failures import KataFailure
+from dojo.trusted.failures import KataFailure, raised_text
 from dojo.trusted.proxy import KataProxy
+from dojo.trusted.submissions import display_path
 
 
 def multipart(content: bytes, *, filename: str | None, content_type: str | None,
@@ -44,9 +46,15 @@ class Served:
     kata: KataProxy
     client: httpx.Client
     storage: Path
-    socket: Path
+    name: str  # the server's name in the worker
+    base_url: str
+    unix_socket: Path | None
     options: dict[str, Any]
     last: str = ""
+
+    def connect(self, timeout: float = 30) -> httpx.Client:
+        """Another client of the same app, for requests sent at the same time as others."""
+        return _client(self.base_url, self.unix_socket, timeout)
 
     def upload(self, content: bytes, *, filename: str | None = "a.txt", content_type: str | None = "text/plain",
                field: str = "file") -> httpx.Response:
@@ -62,21 +70,49 @@ class Served:
         return response
 
     def fail(self, response: httpx.Response | None, rule: str) -> KataFailure:
-        """A failure that shows the request, the response and the rule it broke."""
+        """A failure that shows the request, the response, what the app raised meanwhile (with the learner's
+        lines) and the rule it broke."""
         shown = ""
         if response is not None:
             # The Date header changes every second; leaving it out keeps feedback (and gradebooks) reproducible.
             headers = "\n".join(f"    {k}: {v}" for k, v in response.headers.items() if k.lower() != "date")
             body = response.content[:300]
             shown = f"\nThe response: {response.status_code}\n{headers}\n    body: {body!r}"
-            # A random id changes from run to run: shown as a placeholder, the same work gets the same feedback.
-            if (random_id := _random_id(response)) is not None:
-                shown = shown.replace(random_id, "<random id>")
+        # The storage folder's path and a random id change from run to run: shown as placeholders, the same
+        # work gets the same feedback.
+        shown = (shown + self.raised()).replace(str(self.storage), "<storage_dir>")
+        if response is not None and (random_id := _random_id(response)) is not None:
+            shown = shown.replace(random_id, "<random id>")
         return KataFailure(f"Sent {self.last}.{shown}\nThe rule: {rule}")
+
+    def raised(self) -> str:
+        """What the app raised while serving since the last look, with the learner's lines ('' if nothing)."""
+        try:
+            found = self.kata.helper("raised", self.name, description="asking the app what it raised")
+        except KataFailure:
+            return ""
+        return _causes(self.kata, found)
 
     def expect_status(self, response: httpx.Response, status: int, rule: str) -> None:
         if response.status_code != status:
             raise self.fail(response, f"{rule} (expected status {status}, got {response.status_code})")
+
+
+def _causes(kata: KataProxy, errors: Any) -> str:
+    """Exceptions as the worker describes them, as lines of feedback that point at the learner's lines (the data
+    is untrusted: anything not shaped like a described exception is left out)."""
+    if not isinstance(errors, list):
+        return ""
+    shown = display_path(kata.module_path)
+    return "".join(f"\nYour app {raised_text(error, shown)}" for error in errors
+                   if isinstance(error, dict) and isinstance(frames := error.get("frames", []), list)
+                   and all(isinstance(frame, dict) for frame in frames))
+
+
+def _client(base_url: str, unix_socket: Path | None, timeout: float) -> httpx.Client:
+    # No proxy from the environment: the app is on this machine.
+    transport = httpx.HTTPTransport(uds=str(unix_socket)) if unix_socket else None
+    return httpx.Client(transport=transport, base_url=base_url, timeout=timeout, trust_env=False)
 
 
 def _random_id(response: httpx.Response) -> str | None:
@@ -94,23 +130,33 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
     """The learner's create_app(storage, **options) served in the worker for the length of the block."""
     workspace = kata.workspace()
     storage = storage or workspace / "storage"
-    socket = workspace / "app.sock"
-    started = kata.helper("serve", str(storage), str(socket), options,
-                             description=f"create_app({storage.name!r}, **{options!r})")
-    if not isinstance(started, dict) or "serving" not in started:
-        why = started.get("error") if isinstance(started, dict) else started
-        raise KataFailure(f"create_app could not be served: {why}")
-    transport = httpx.HTTPTransport(uds=str(socket))
-    with httpx.Client(transport=transport, base_url="http://kata", timeout=30) as client:
+    # A caged worker has a network of its own: only a socket file in its folder reaches it from here.
+    unix_socket = workspace / "app.sock" if kata.caged else None
+    description = f"create_app({storage.name!r}, **{options!r})"
+    started = kata.helper("serve", str(storage), str(unix_socket) if unix_socket else None, options,
+                          description=description)
+    if not isinstance(started, dict) or not isinstance(started.get("serving"), str):
+        why, raised = (started.get("error"), started.get("raised")) if isinstance(started, dict) else (started, None)
+        raise KataFailure(f"create_app could not be served: {why}{_causes(kata, raised)}")
+    port = started.get("port")
+    if unix_socket is not None:
+        base_url = "http://kata"
+    elif type(port) is int and 0 < port < 65536:
+        base_url = f"http://127.0.0.1:{port}"
+    else:
+        raise KataFailure(f"Called {description}; the worker answered with no port to connect to")
+    with _client(base_url, unix_socket, timeout=30) as client:
         try:
-            yield Served(kata, client, storage, socket, options)
+            yield Served(kata, client, storage, started["serving"], base_url, unix_socket, options)
         finally:
             try:
-                kata.helper("stop", str(socket), description="stopping the server")
+                kata.helper("stop", started["serving"], description="stopping the server")
             except KataFailure:
                 kata.reset()
 
 
 def peak_memory_kib(kata: KataProxy, *, reset: bool = False) -> int:
-    """The worker's peak resident memory since the last reset (reset=True starts a new measurement)."""
+    """Memory the worker's Python code allocated, in KiB: `reset=True` starts a new measurement and returns the
+    current level, `reset=False` the peak since (the measurement ends with the served app). The same on
+    every platform (tracemalloc)."""
     return int(kata.helper("peak_memory_kib", reset, description="reading the worker's peak memory"))
