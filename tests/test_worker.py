@@ -37,7 +37,8 @@ def learner(pool: WorkerPool, source: str) -> KataProxy:
 
 def values() -> st.SearchStrategy[object]:
     """Every kind of value the wire format carries, nested."""
-    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.binary()
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.binary()
+               | st.datetimes())
     return st.recursive(
         scalars,
         lambda inner: st.lists(inner) | st.lists(inner).map(tuple)

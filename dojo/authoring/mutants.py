@@ -90,6 +90,9 @@ _UNMUTATED_FIELDS = frozenset({"annotation", "returns", "type_comment", "type_pa
 # annotations do not: such keyword arguments, and an `openapi` override, are left alone.
 _DOCUMENTATION_KEYWORDS = frozenset({"responses", "openapi_extra", "response_class", "response_model", "title",
                                      "version", "summary", "description", "tags", "deprecated"})
+# ...but only where FastAPI reads them: the app's constructor and its route decorators (`.values(version=...)` of a
+# SQL UPDATE is behaviour).
+_DOCUMENTED_CALLS = frozenset({"FastAPI", "APIRouter", "get", "post", "put", "patch", "delete", "api_route"})
 _DOCUMENTATION_FUNCTIONS = frozenset({"openapi", "custom_openapi"})
 # Longer strings are messages: emptying them audits wording, not behaviour.
 _SHORT_STRING = 40
@@ -109,6 +112,13 @@ class Mutant:
         before = (ast.unparse(ast.parse(original)) + "\n").splitlines(keepends=True)
         after = (self.source + "\n").splitlines(keepends=True)
         return "".join(difflib.unified_diff(before, after, fromfile="original", tofile=f"mutant {self.number}"))
+
+
+def _documents(call: ast.Call, keyword: ast.keyword) -> bool:
+    """Whether `keyword` only documents the API: a documentation argument of FastAPI or of a route decorator."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in _DOCUMENTED_CALLS and keyword.arg in _DOCUMENTATION_KEYWORDS
 
 
 def mutants(source: str) -> list[Mutant]:
@@ -231,9 +241,9 @@ class _Finder:
         self.sites: list[_Site] = []
 
     def walk(self, node: ast.AST, slot: _Slot | None) -> None:
-        if (isinstance(node, ast.keyword) and node.arg in _DOCUMENTATION_KEYWORDS) or (isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in _DOCUMENTATION_FUNCTIONS):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in _DOCUMENTATION_FUNCTIONS:
             return
+        documentation = {id(k) for k in node.keywords if _documents(node, k)} if isinstance(node, ast.Call) else set()
         if slot is not None:
             self._visit(node, slot)
         for attr, value in ast.iter_fields(node):
@@ -241,7 +251,7 @@ class _Finder:
                 continue
             if isinstance(value, list):
                 for index, child in enumerate(value):
-                    if isinstance(child, ast.AST) and not _is_bare_literal(child):
+                    if isinstance(child, ast.AST) and not _is_bare_literal(child) and id(child) not in documentation:
                         self.walk(child, _Slot(node, attr, index))
             elif isinstance(value, ast.AST):
                 self.walk(value, _Slot(node, attr, None))
@@ -386,7 +396,7 @@ class _Finder:
             new.func = ast.Name(id=_BUILTIN_SWAPS[func.id], ctx=ast.Load())
             self._add(_start(node), "swap-call", f"`{label}` -> `{_call_label(new)}`", slot, new)
         for index, keyword in enumerate(node.keywords):
-            if keyword.arg in _DOCUMENTATION_KEYWORDS:
+            if _documents(node, keyword):
                 continue
             new = copy.copy(node)
             new.keywords = [*node.keywords[:index], *node.keywords[index + 1 :]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import datetime
 import json
 import math
 import os
@@ -47,6 +48,8 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"$": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     if kind in (bytes, bytearray):
         return {"$": kind.__name__, "v": base64.b64encode(value).decode("ascii")}
+    if kind is datetime.datetime:
+        return {"$": "datetime", "v": value.isoformat()}
     return {"$": "object", "type": type_name(kind), "repr": safe_repr(value)}
 
 
@@ -78,6 +81,11 @@ def decode(data: Any) -> Any:
         if tag in ("bytes", "bytearray") and type(payload) is str:
             raw = base64.b64decode(payload, validate=True)
             return raw if tag == "bytes" else bytearray(raw)
+        if tag == "datetime" and type(payload) is str:
+            try:
+                return datetime.datetime.fromisoformat(payload)
+            except ValueError as error:
+                raise ProtocolError(f"not an ISO datetime: {payload[:100]!r}") from error
         if tag == "object" and type(data.get("type")) is str and type(data.get("repr")) is str:
             return Unencodable(data["type"][:200], data["repr"][:MAX_TEXT])
     raise ProtocolError(f"not a value of the wire format: {str(data)[:200]}")

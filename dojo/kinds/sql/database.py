@@ -7,6 +7,8 @@ on a real server, as a role that must not be a superuser, in a database with bin
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import secrets
 import sqlite3
 import time
@@ -15,9 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, insert, select
+from sqlalchemy import Connection, CursorResult, DateTime, Dialect, create_engine, delete, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeEngine
 
 from dojo.kinds.sql.plugin import ENVIRONMENT
 from dojo.kinds.sql.tables import Base
@@ -25,6 +29,8 @@ from dojo.trusted.failures import KataFailure, call_text, describe
 from dojo.trusted.proxy import KataProxy, same
 
 STATEMENT_SECONDS = 10
+
+Tables = dict[type[Base], list[dict[str, Any]]]
 
 
 class DatabaseSetupError(RuntimeError):
@@ -47,7 +53,8 @@ def render_table(name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 
 @dataclass
 class Outcome:
-    """What one learner statement did: its SQL, the tables it ran on, and the rows it returned."""
+    """What one learner statement did: its SQL, the tables it ran on, and the rows it returned (or, for a
+    statement that changes data, the rows it changed and a table's rows afterwards)."""
 
     call: str
     backend: str
@@ -56,19 +63,27 @@ class Outcome:
     tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]]
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    rowcount: int = -1  # rows an UPDATE or DELETE changed, as the database reports them
 
-    def context(self) -> str:
+    def context(self, *, tables: bool = True) -> str:
         shown = [f"Called {self.call}; on {self.backend} it compiled to:",
                  *("    " + line for line in self.sql.strip().splitlines())]
         if self.params:
             shown.append(f"    with parameters {self.params!r}")
-        shown.append("On these tables:")
-        shown.extend("  " + line for name, (cols, rows) in self.tables.items()
-                     for line in render_table(name, cols, rows).splitlines())
+        if tables and self.tables:
+            shown.append("On these tables:")
+            shown.extend("  " + line for name, (cols, rows) in self.tables.items()
+                         for line in render_table(name, cols, rows).splitlines())
         return "\n".join(shown)
 
-    def expect_rows(self, expected: Sequence[tuple[Any, ...]], *, ordered: bool = True, what: str = "rows") -> None:
-        """Fail with the SQL, the tables and both row lists unless the rows are exactly `expected`."""
+    def fail(self, problem: str, *, tables: bool = True) -> KataFailure:
+        """A failure that shows the SQL and (unless they are too big to read) the tables, then `problem`."""
+        return KataFailure(f"{self.context(tables=tables)}\n{problem}")
+
+    def expect_rows(self, expected: Sequence[tuple[Any, ...]], *, ordered: bool = True, what: str = "rows",
+                    story: str = "") -> None:
+        """Fail with the SQL, the tables and both row lists unless the rows are exactly `expected`; `story`
+        tells what happened before (other statements, other clients) in lines for the learner."""
         actual = list(self.rows)
         wanted = [tuple(row) for row in expected]
         width = len(wanted[0]) if wanted else None
@@ -81,9 +96,10 @@ class Outcome:
             problem = f"the {what} differ"
         if problem:
             columns = self.columns or [f"column {i + 1}" for i in range(width or 0)]
-            raise KataFailure(f"{self.context()}\n{problem[0].upper()}{problem[1:]}.\n"
-                              f"{render_table('Returned', columns, actual)}\n"
-                              f"{render_table('Expected', columns, wanted)}")
+            lead = f"{story}\n" if story else ""
+            raise self.fail(f"{lead}{problem[0].upper()}{problem[1:]}.\n"
+                            f"{render_table('Returned', columns, actual)}\n"
+                            f"{render_table('Expected', columns, wanted)}")
 
 
 class Database:
@@ -129,12 +145,11 @@ class Database:
         name = f"kata_{secrets.token_hex(6)}"
         with self.engine.connect() as connection:
             connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-            connection.exec_driver_sql(f"SET search_path TO {name}")
-            connection.exec_driver_sql(f"SET statement_timeout = '{STATEMENT_SECONDS}s'")
+            _enter(connection, name)
             Base.metadata.create_all(connection)
             connection.commit()
             try:
-                yield Schema(self, connection)
+                yield Schema(self, connection, name)
             finally:
                 connection.rollback()
                 connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
@@ -144,40 +159,126 @@ class Database:
         self.engine.dispose()
 
 
-class Schema:
-    """A test's clean schema: every run fills the tables, executes the learner's SQL, and rolls back."""
+def compile_statement(kata: KataProxy, function: str, *args: Any, drivername: str) -> Outcome:
+    """Call `function(*args)` in the worker and compile the statement it returns there, for the dialect of
+    `drivername` (a statement can be compiled for a database that is not configured, only to be read)."""
+    call = call_text(function, args, {})
+    compiled = kata.helper("compile_statement", function, list(args), drivername, description=call)
+    if not isinstance(compiled, dict) or "error" in compiled:
+        error = compiled.get("error") if isinstance(compiled, dict) else describe(compiled)
+        raise KataFailure(f"Called {call}: {error}.")
+    sql, params = compiled.get("sql"), compiled.get("params")
+    if not isinstance(sql, str) or not isinstance(params, list | dict):
+        raise KataFailure(f"Called {call}: the worker sent back no SQL")
+    return Outcome(call, make_url(f"{drivername}://").get_backend_name(), sql, params, {}, [], [])
 
-    def __init__(self, database: Database, connection: Connection) -> None:
+
+def _enter(connection: Connection, schema: str) -> None:
+    """Point a PostgreSQL connection at a test's schema, with a deadline for every statement."""
+    connection.exec_driver_sql(f"SET search_path TO {schema}")
+    connection.exec_driver_sql(f"SET statement_timeout = '{STATEMENT_SECONDS}s'")
+
+
+class Schema:
+    """A test's clean schema: each run fills the tables in a transaction, executes the learner's SQL, and
+    rolls back; tests of concurrent clients commit the tables and open more connections."""
+
+    def __init__(self, database: Database, connection: Connection, name: str | None = None) -> None:
         self.database = database
         self.connection = connection
+        self.name = name  # the PostgreSQL schema; SQLite has a database of its own per test instead
 
-    def run(self, kata: KataProxy, function: str, *args: Any, tables: dict[type[Base], list[dict[str, Any]]],
-            inspect: type[Base] | None = None) -> Outcome:
-        """Compile `function(*args)` in the worker, run it here on `tables`; with `inspect`, the outcome's rows
-        are that table's rows afterwards (for DELETE statements), ordered by id."""
-        call = call_text(function, args, {})
-        compiled = kata.helper("compile_statement", function, list(args), self.database.drivername,
-                                  description=call)
-        if not isinstance(compiled, dict) or "error" in compiled:
-            error = compiled.get("error") if isinstance(compiled, dict) else describe(compiled)
-            raise KataFailure(f"Called {call}: {error}.")
-        sql, params = compiled.get("sql"), compiled.get("params")
-        if not isinstance(sql, str) or not isinstance(params, list | dict):
-            raise KataFailure(f"Called {call}: the worker sent back no SQL")
-        shown = {model.__tablename__: _table_rows(model, rows) for model, rows in tables.items()}
-        outcome = Outcome(call, self.database.backend, sql, params, shown, [], [])
+    @property
+    def backend(self) -> str:
+        return self.database.backend
+
+    def compile(self, kata: KataProxy, function: str, *args: Any) -> Outcome:
+        """`compile_statement` for this database's dialect."""
+        return compile_statement(kata, function, *args, drivername=self.database.drivername)
+
+    def run(self, kata: KataProxy, function: str, *args: Any, tables: Tables, inspect: type[Base] | None = None,
+            read_only: bool = False, column_types: Sequence[TypeEngine[Any]] = ()) -> Outcome:
+        """Compile `function(*args)` in the worker, run it here on `tables` (see `Filled.execute`)."""
+        statement = self.compile(kata, function, *args)
+        with self.filled(tables) as filled:
+            return filled.execute(statement, inspect=inspect, read_only=read_only, column_types=column_types)
+
+    @contextmanager
+    def filled(self, tables: Tables) -> Iterator[Filled]:
+        """The tables filled in one transaction, rolled back at the end: several statements, and rows added
+        between them, see the same data."""
         transaction = self.connection.begin()
         try:
+            filled = Filled(self)
             for model, rows in tables.items():
-                if rows:
-                    self.connection.execute(insert(model), rows)
+                filled.insert(model, rows)
+            yield filled
+        finally:
+            transaction.rollback()
+
+    @contextmanager
+    def committed(self, tables: Tables) -> Iterator[None]:
+        """The tables filled and committed, so that other connections (`connect`) see them; emptied at the end."""
+        try:
+            with self.connection.begin():
+                for model, rows in tables.items():
+                    if rows:
+                        self.connection.execute(insert(model), rows)
+            yield
+        finally:
+            self.connection.rollback()
+            with self.connection.begin():
+                for table in reversed(Base.metadata.sorted_tables):
+                    self.connection.execute(delete(table))
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """Another connection to this test's schema (PostgreSQL only: SQLite's test database is one connection),
+        in READ COMMITTED, PostgreSQL's default, whatever the server's own default is."""
+        if self.name is None:
+            raise RuntimeError("a second connection needs PostgreSQL; SQLite's test database lives in one")
+        with self.database.engine.connect() as connection:
+            connection.execution_options(isolation_level="READ COMMITTED")
+            _enter(connection, self.name)
+            connection.commit()
+            yield connection
+            connection.rollback()
+
+
+class Filled:
+    """Tables filled inside a transaction: execute learner statements on them, add rows between statements."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.connection = schema.connection
+        self.shown: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}  # the rows as failures show them
+
+    def insert(self, model: type[Base], rows: list[dict[str, Any]]) -> None:
+        """Add rows to a table (they also show in failures from then on)."""
+        columns, shown = self.shown.get(model.__tablename__, _table_rows(model, []))
+        self.shown[model.__tablename__] = (columns, shown + _table_rows(model, rows)[1])
+        if rows:
+            self.connection.execute(insert(model), rows)
+
+    def execute(self, statement: Outcome, *, inspect: type[Base] | None = None, read_only: bool = False,
+                column_types: Sequence[TypeEngine[Any]] = ()) -> Outcome:
+        """Run a compiled learner statement. The outcome's rows are what it returned, with `column_types` the
+        SQL types of its columns, so every backend gives the same Python values (SQLite keeps a DateTime as
+        text); with `inspect`, they are that table's rows afterwards, ordered by id (for UPDATE and DELETE),
+        and `rowcount` says how many rows it changed. With `read_only`, it must leave every table as it was."""
+        outcome = dataclasses.replace(statement, tables={name: (cols, list(rows))
+                                                         for name, (cols, rows) in self.shown.items()})
+        dialect = self.connection.dialect
+        before = self._snapshot() if read_only else {}
+        try:
             with self._deadline():
-                result = self.connection.exec_driver_sql(sql, tuple(params) if isinstance(params, list) else params)
+                result = execute(self.connection, statement)
+                outcome.rowcount = result.rowcount
                 if inspect is None:
                     if not result.returns_rows:
-                        raise KataFailure(f"{outcome.context()}\nIt returned no rows at all: return a SELECT.")
+                        raise outcome.fail("It returned no rows at all: return a SELECT.")
                     outcome.columns = list(result.keys())
-                    outcome.rows = [tuple(row) for row in result.fetchall()]
+                    outcome.rows = [_typed(tuple(row), column_types, dialect) for row in result.fetchall()]
                 else:
                     result.close()
                     table = inspect.__table__
@@ -185,11 +286,39 @@ class Schema:
                     outcome.columns = list(remaining.keys())
                     outcome.rows = [tuple(row) for row in remaining.fetchall()]
         except DBAPIError as error:
-            raise KataFailure(f"{outcome.context()}\nThe database refused it: "
-                              f"{str(error.orig).strip().splitlines()[0]}") from None
-        finally:
-            transaction.rollback()
+            raise outcome.fail(f"The database refused it: {_first_line(error)}") from None
+        if read_only:
+            self._expect_unchanged(outcome, before)
         return outcome
+
+    def explain(self, statement: Outcome) -> dict[str, Any]:
+        """PostgreSQL's plan for a compiled statement, run for real: `EXPLAIN (ANALYZE, FORMAT JSON)`'s top
+        plan node, whose nodes carry the actual rows each step read ("Actual Rows", "Rows Removed by Filter")."""
+        if self.schema.backend != "postgresql":
+            raise RuntimeError("EXPLAIN ANALYZE's rows are PostgreSQL's")
+        try:
+            explained = dataclasses.replace(statement, sql=f"EXPLAIN (ANALYZE, FORMAT JSON) {statement.sql}")
+            plan = execute(self.connection, explained).scalar_one()
+        except DBAPIError as error:
+            raise statement.fail(f"The database refused it: {_first_line(error)}") from None
+        return dict(plan[0]["Plan"])
+
+    def _snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        return {table.name: [tuple(row) for row in self.connection.execute(
+            select(table).order_by(*table.primary_key.columns))] for table in Base.metadata.sorted_tables}
+
+    def _expect_unchanged(self, outcome: Outcome, before: dict[str, list[tuple[Any, ...]]]) -> None:
+        try:
+            after = self._snapshot()
+        except DBAPIError as error:
+            raise outcome.fail(f"After it ran, the tables could not be read any more ({_first_line(error)}): "
+                               "the statement changed the database itself, not just its data.") from None
+        changed = [name for name in before if after.get(name) != before[name]]
+        if changed:
+            counts = ", ".join(f"{name}: {len(before[name])} row(s) before, {len(after[name])} after"
+                               for name in changed)
+            raise outcome.fail(f"After it ran, the data had changed ({counts}): a query that only reads must "
+                               "leave every table as it found it.")
 
     @contextmanager
     def _deadline(self) -> Iterator[None]:
@@ -204,6 +333,44 @@ class Schema:
             yield
         finally:
             raw.set_progress_handler(None, 0)
+
+
+def execute(connection: Connection, statement: Outcome) -> CursorResult[Any]:
+    """Run a compiled learner statement on any connection (another client's, in a concurrency test); what
+    the database raises is the caller's to judge."""
+    return connection.exec_driver_sql(statement.sql, _bound(statement.params, connection.dialect))
+
+
+def _bound(params: list[Any] | dict[str, Any], dialect: Dialect) -> tuple[Any, ...] | dict[str, Any]:
+    """The parameters as the driver takes them. A datetime is bound as SQLAlchemy binds one on that backend
+    (SQLite stores it as text, and only that exact text compares equal)."""
+    convert = DateTime().dialect_impl(dialect).bind_processor(dialect)
+
+    def value(item: Any) -> Any:
+        return convert(item) if convert is not None and isinstance(item, datetime.datetime) else item
+
+    if isinstance(params, list):
+        return tuple(map(value, params))
+    return {name: value(item) for name, item in params.items()}
+
+
+def _first_line(error: DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0]
+
+
+def _typed(row: tuple[Any, ...], types: Sequence[TypeEngine[Any]], dialect: Dialect) -> tuple[Any, ...]:
+    """A row's values as SQLAlchemy would give them for these column types; a value that does not fit its
+    type (the learner returned another column there) stays as it is, so the comparison shows it."""
+    if not types or len(types) != len(row):
+        return row
+    values = []
+    for value, type_ in zip(row, types, strict=True):
+        process = type_.dialect_impl(dialect).result_processor(dialect, None)
+        try:
+            values.append(process(value) if process is not None and value is not None else value)
+        except (TypeError, ValueError):
+            values.append(value)
+    return tuple(values)
 
 
 def _table_rows(model: type[Base], rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -1,0 +1,11 @@
+"""accepts any page size, 0 and 1000 included."""
+from sqlalchemy import select, tuple_
+
+from dojo.tables import Event
+
+
+def events_page(after, size):
+    query = select(Event.id, Event.created_at, Event.title).order_by(Event.created_at.desc(), Event.id.desc())
+    if after is not None:
+        query = query.where(tuple_(Event.created_at, Event.id) < tuple_(*after))
+    return query.limit(size)

@@ -1,0 +1,13 @@
+"""pages from the oldest event instead of the newest."""
+from sqlalchemy import select, tuple_
+
+from dojo.tables import Event
+
+
+def events_page(after, size):
+    if not 1 <= size <= 100:
+        raise ValueError(size)
+    query = select(Event.id, Event.created_at, Event.title).order_by(Event.created_at, Event.id)
+    if after is not None:
+        query = query.where(tuple_(Event.created_at, Event.id) > tuple_(*after))
+    return query.limit(size)

@@ -1,0 +1,13 @@
+"""fetches size + 1 rows to know whether another page exists, and returns them all."""
+from sqlalchemy import select, tuple_
+
+from dojo.tables import Event
+
+
+def events_page(after, size):
+    if not 1 <= size <= 100:
+        raise ValueError(size)
+    query = select(Event.id, Event.created_at, Event.title).order_by(Event.created_at.desc(), Event.id.desc())
+    if after is not None:
+        query = query.where(tuple_(Event.created_at, Event.id) < tuple_(*after))
+    return query.limit(size + 1)

@@ -1,0 +1,15 @@
+"""spells the row comparison out so the index can still seek on created_at."""
+from sqlalchemy import and_, or_, select
+
+from dojo.tables import Event
+
+
+def events_page(after, size):
+    if not 1 <= size <= 100:
+        raise ValueError(size)
+    query = select(Event.id, Event.created_at, Event.title).order_by(Event.created_at.desc(), Event.id.desc())
+    if after:
+        created_at, last_id = after
+        query = query.where(and_(Event.created_at <= created_at,
+                                 or_(Event.created_at < created_at, Event.id < last_id)))
+    return query.limit(size)

@@ -1,0 +1,16 @@
+"""locks with FOR UPDATE but forgets the WHERE, so every account comes back (and is locked)."""
+from sqlalchemy import select, update
+
+from dojo.tables import Account
+
+
+def withdraw(account_id, amount, seen_version):
+    if amount < 1:
+        raise ValueError("amount")
+    return (update(Account)
+            .where(Account.id == account_id, Account.version == seen_version, Account.balance >= amount)
+            .values(balance=Account.balance - amount, version=Account.version + 1))
+
+
+def lock_account(account_id):
+    return select(Account).with_for_update()

@@ -1,0 +1,22 @@
+"""escapes % and _ for LIKE but not the escape character itself, so a backslash in the prefix stops matching."""
+from sqlalchemy import func, select
+
+from dojo.tables import User
+
+COLUMNS = {"id": User.id, "name": User.name, "email": User.email}
+
+
+def users_named_like(prefix, limit):
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit")
+    pattern = prefix.replace("%", "\\%").replace("_", "\\_") + "%"
+    exact = func.substr(User.name, 1, len(prefix)) == prefix
+    return (select(User.id, User.name).where(User.name.like(pattern, escape="\\"), exact)
+            .order_by(User.name, User.id).limit(limit))
+
+
+def users_sorted(column, descending):
+    if column not in COLUMNS:
+        raise ValueError(column)
+    key = COLUMNS[column]
+    return select(User.id, User.name, User.email).order_by((key.desc() if descending else key).nulls_last(), User.id)

@@ -1,0 +1,21 @@
+"""puts NULL emails last only when ascending, trusting the database when descending (PostgreSQL puts them first)."""
+from sqlalchemy import func, select
+
+from dojo.tables import User
+
+COLUMNS = {"id": User.id, "name": User.name, "email": User.email}
+
+
+def users_named_like(prefix, limit):
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit")
+    return (select(User.id, User.name).where(func.substr(User.name, 1, len(prefix)) == prefix)
+            .order_by(User.name, User.id).limit(limit))
+
+
+def users_sorted(column, descending):
+    if column not in COLUMNS:
+        raise ValueError(column)
+    key = COLUMNS[column]
+    return select(User.id, User.name, User.email).order_by(key.desc() if descending else key.asc().nulls_last(),
+                                                           User.id)
