@@ -1,6 +1,8 @@
 """How reliably the hidden tests tell the samples apart: every sample of every kata (or of the named ones)
 run R times as a learner's first attempt (learner profile, an empty example database each time).
-`nox -s samples -- [RUNS] [--jobs N] [KATA...]` prints, per sample, how many runs gave the right verdict.
+`nox -s samples -- [RUNS] [--jobs N] [KATA...]` prints a line after each pass over the whole set (so an
+interrupted measurement still says how far it got), then, per sample, how many runs gave the right verdict.
+A buggy sample's run stops at its first failing test (`--exitfirst`): one failure is all "caught" needs.
 """
 
 from __future__ import annotations
@@ -32,26 +34,33 @@ def main() -> None:
                if postgresql or "postgresql_only" not in path.stem]
     right: dict[Path, int] = dict.fromkeys((path for _, path in samples), 0)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kata-samples-") as work:
+    with tempfile.TemporaryDirectory(prefix="kata-samples-") as work, ThreadPoolExecutor(args.jobs) as pool:
 
-        def one(name: str, path: Path, run: int) -> None:
+        def one(name: str, path: Path, run: int) -> bool:
             folder = Path(work) / f"{name}-{path.stem}-{run}"
             folder.mkdir()
             shutil.copy(path, folder / f"{name}.py")
-            result = run_kata(manifest.get(name), folder)
-            right[path] += result.returncode == (0 if path.stem.startswith("correct") else 1)
+            correct = path.stem.startswith("correct")
+            result = run_kata(manifest.get(name), folder, "learner", *([] if correct else ["--exitfirst"]))
+            shutil.rmtree(folder)
+            return result.returncode == (0 if correct else 1)
 
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for future in [pool.submit(one, n, p, r) for r in range(args.runs) for n, p in samples]:
-                future.result()
+        for run in range(args.runs):
+            verdicts = list(pool.map(lambda sample: one(*sample, run), samples))
+            wrong = [f"{name}/{path.stem}" for (name, path), ok in zip(samples, verdicts, strict=True) if not ok]
+            for (_, path), ok in zip(samples, verdicts, strict=True):
+                right[path] += ok
+            print(f"pass {run + 1} of {args.runs}: {len(samples) - len(wrong)} of {len(samples)} right"
+                  f"{' (wrong: ' + ', '.join(wrong) + ')' if wrong else ''}, {time.perf_counter() - started:.0f} s",
+                  flush=True)
     seconds = time.perf_counter() - started
     for name, path in samples:
         expected = "passes" if path.stem.startswith("correct") else "caught"
         flag = "" if right[path] == args.runs else "   <-- not every run"
-        print(f"{name:14} {path.stem:48} {expected} in {right[path]:2} of {args.runs} runs{flag}")
-    wrong = sum(right[path] != args.runs for _, path in samples)
+        print(f"{name:18} {path.stem:48} {expected} in {right[path]:2} of {args.runs} runs{flag}")
+    wrong_count = sum(right[path] != args.runs for _, path in samples)
     print(f"{len(samples)} samples x {args.runs} runs in {seconds:.0f} s ({args.jobs} jobs): "
-          f"{len(samples) - wrong} right in every run, {wrong} not")
+          f"{len(samples) - wrong_count} right in every run, {wrong_count} not")
 
 
 if __name__ == "__main__":

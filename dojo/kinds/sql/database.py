@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import secrets
 import sqlite3
 import time
@@ -173,6 +174,85 @@ def compile_statement(kata: KataProxy, function: str, *args: Any, drivername: st
     return Outcome(call, make_url(f"{drivername}://").get_backend_name(), sql, params, {}, [], [])
 
 
+@dataclass
+class Loaded:
+    """What loading a learner's `select(Model)` in an ORM session did: the objects the worker's session built
+    (`objects`, with the relationships that were read), and each SQL statement that session issued, run again
+    here on this test's database (`statements`). `records` are the whole table rows those results hold, per
+    table, in order of first appearance: the data the statements really loaded, whatever the worker says."""
+
+    call: str
+    backend: str
+    objects: list[dict[str, Any]]
+    statements: list[Outcome]
+    records: dict[str, list[tuple[Any, ...]]]
+
+    def issued(self, limit: int = 6) -> str:
+        lines = [f"Called {self.call}, executed it in a fresh ORM session and read the related objects; "
+                 f"that issued {len(self.statements)} SQL statement{'s' if len(self.statements) != 1 else ''}"
+                 f"{' (run again here on ' + self.backend + ')' if self.statements else ''}:"]
+        for number, statement in enumerate(self.statements[:limit], 1):
+            sql = " ".join(statement.sql.split())
+            lines.append(f"  {number}. {sql}" + (f"   -- parameters {statement.params!r}" if statement.params else ""))
+        if len(self.statements) > limit:
+            lines.append(f"  ... {len(self.statements) - limit} more like these")
+        return "\n".join(lines)
+
+    def fail(self, problem: str) -> KataFailure:
+        return KataFailure(f"{self.issued()}\n{problem}")
+
+
+_SELECTED = re.compile(r"^(\w+)\.(\w+)(?: AS \w+)?$")
+_ALIASED = re.compile(r"\b(\w+) AS (\w+)\b")
+
+
+def records(statements: Sequence[Outcome]) -> dict[str, list[tuple[Any, ...]]]:
+    """The whole table rows (every column of the table) that the statements' results hold, found from the
+    select lists the ORM writes (`books_1.title`, `FROM books AS books_1`), per table, first appearance first."""
+    found: dict[str, dict[tuple[Any, ...], None]] = {table.name: {} for table in Base.metadata.sorted_tables}
+    for statement in statements:
+        sources = _sources(statement.sql)
+        if len(sources) != len(statement.columns):
+            continue
+        for row in statement.rows:
+            values: dict[str, dict[str, Any]] = {}
+            for source, value in zip(sources, row, strict=True):
+                if source is not None:
+                    values.setdefault(source[0], {"": source[1]})[source[2]] = value
+            for columns in values.values():
+                table = Base.metadata.tables[columns.pop("")]
+                if all(column.name in columns for column in table.columns):
+                    found[table.name][tuple(columns[column.name] for column in table.columns)] = None
+    return {name: list(rows) for name, rows in found.items()}
+
+
+def _sources(sql: str) -> list[tuple[str, str, str] | None]:
+    """For each column of a SELECT's result: (alias, table, column) when it is a table column, else None."""
+    text = " ".join(sql.split())
+    if not text.upper().startswith("SELECT "):
+        return []
+    depth, start, items, end = 0, 7, [], len(text)
+    for index in range(7, len(text)):
+        char = text[index]
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and char == ",":
+            items.append(text[start:index].strip())
+            start = index + 1
+        elif depth == 0 and text.startswith(" FROM ", index):
+            end = index
+            break
+    items.append(text[start:end].strip())
+    tables = set(Base.metadata.tables)
+    aliases = {name: name for name in tables} | {
+        alias: table for table, alias in _ALIASED.findall(text[end:]) if table in tables}
+    sources: list[tuple[str, str, str] | None] = []
+    for item in items:
+        match = _SELECTED.match(item)
+        table = aliases.get(match.group(1)) if match else None
+        sources.append((match.group(1), table, match.group(2)) if match and table else None)
+    return sources
+
+
 def _enter(connection: Connection, schema: str) -> None:
     """Point a PostgreSQL connection at a test's schema, with a deadline for every statement."""
     connection.exec_driver_sql(f"SET search_path TO {schema}")
@@ -202,6 +282,27 @@ class Schema:
         statement = self.compile(kata, function, *args)
         with self.filled(tables) as filled:
             return filled.execute(statement, inspect=inspect, read_only=read_only, column_types=column_types)
+
+    def load(self, kata: KataProxy, function: str, *args: Any, tables: Tables, relationships: Sequence[str]) -> Loaded:
+        """Have the worker execute `function(*args)`'s `select(Model)` in an ORM session on a copy of `tables`
+        and read `relationships` on every object; run every statement its session issued again here, read-only,
+        on `tables`, and collect the table rows their results hold (see `Loaded`)."""
+        call = call_text(function, args, {})
+        rows = {model.__tablename__: rows for model, rows in tables.items()}
+        answer = kata.helper("load_objects", function, list(args), rows, list(relationships), description=call)
+        if not isinstance(answer, dict) or "error" in answer:
+            error = answer.get("error") if isinstance(answer, dict) else describe(answer)
+            raise KataFailure(f"Called {call}: {error}.")
+        objects, issued = answer.get("objects"), answer.get("statements")
+        if not (isinstance(objects, list) and all(isinstance(item, dict) for item in objects)
+                and isinstance(issued, list) and all(isinstance(item, dict) and isinstance(item.get("sql"), str)
+                                                     and isinstance(item.get("params"), list) for item in issued)):
+            raise KataFailure(f"Called {call}: the worker sent back no objects and statements")
+        statements = [Outcome(call, self.backend, _for_backend(item["sql"], self.backend), item["params"], {}, [], [])
+                      for item in issued]
+        with self.filled(tables) as filled:
+            ran = [filled.execute(statement, read_only=True) for statement in statements]
+        return Loaded(call, self.backend, objects, ran, records(ran))
 
     @contextmanager
     def filled(self, tables: Tables) -> Iterator[Filled]:
@@ -352,6 +453,17 @@ def _bound(params: list[Any] | dict[str, Any], dialect: Dialect) -> tuple[Any, .
     if isinstance(params, list):
         return tuple(map(value, params))
     return {name: value(item) for name, item in params.items()}
+
+
+def _for_backend(sql: str, backend: str) -> str:
+    """SQL the worker's session issued on SQLite (qmark parameters), as this backend's driver takes it. ORM
+    statements hold no literal text, so every `?` is a parameter; one that does is refused, not guessed at."""
+    if backend == "sqlite":
+        return sql
+    if "'" in sql:
+        raise KataFailure(f"The ORM issued a statement with literal text, which the tests cannot run again on "
+                          f"{backend}: bind values as parameters instead.\n    {sql}")
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def _first_line(error: DBAPIError) -> str:

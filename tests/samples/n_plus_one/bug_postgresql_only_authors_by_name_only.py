@@ -1,0 +1,13 @@
+"""orders authors by name only: SQLite returns namesakes by id, PostgreSQL in the order it stored them."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dojo.tables import Author, Book
+
+
+def authors_with_books():
+    return select(Author).options(selectinload(Author.books)).order_by(Author.name)
+
+
+def books_since(year):
+    return select(Book).options(joinedload(Book.author)).where(Book.year >= year).order_by(Book.year.desc(), Book.id)

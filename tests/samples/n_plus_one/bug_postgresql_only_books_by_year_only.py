@@ -1,0 +1,13 @@
+"""orders books by year only: books of one year come in storage order on PostgreSQL."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dojo.tables import Author, Book
+
+
+def authors_with_books():
+    return select(Author).options(selectinload(Author.books)).order_by(Author.name, Author.id)
+
+
+def books_since(year):
+    return select(Book).options(joinedload(Book.author)).where(Book.year >= year).order_by(Book.year.desc())

@@ -1,0 +1,13 @@
+"""breaks ties in name by id descending."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dojo.tables import Author, Book
+
+
+def authors_with_books():
+    return select(Author).options(selectinload(Author.books)).order_by(Author.name, Author.id.desc())
+
+
+def books_since(year):
+    return select(Book).options(joinedload(Book.author)).where(Book.year >= year).order_by(Book.year.desc(), Book.id)
