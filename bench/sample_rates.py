@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from pathlib import Path
 
 from dojo import manifest
@@ -46,7 +47,7 @@ def main() -> None:
             return result.returncode == (0 if correct else 1)
 
         for run in range(args.runs):
-            verdicts = list(pool.map(lambda sample: one(*sample, run), samples))
+            verdicts = list(pool.map(one, [n for n, _ in samples], [p for _, p in samples], repeat(run)))
             wrong = [f"{name}/{path.stem}" for (name, path), ok in zip(samples, verdicts, strict=True) if not ok]
             for (_, path), ok in zip(samples, verdicts, strict=True):
                 right[path] += ok

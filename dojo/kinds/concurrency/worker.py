@@ -49,7 +49,10 @@ code later patches.
 from __future__ import annotations
 
 import _thread
+import asyncio
+import builtins
 import contextlib
+import inspect
 import math
 import random
 import sys
@@ -427,3 +430,102 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     return {"returned": returned, "errors": errors, "final": getattr(shared, scenario.get("final", "value")),
             "untraced": any(untraced), "free_running": scheduler.free,
             "steps": scheduler.steps, "switches": scheduler.switches}
+
+
+# -- Decorators on fake time: a learner's decorator factory applied to a scripted function -----------------------
+
+# The exceptions a script may raise and a test may name in the factory's options: builtins only, with subclass
+# relations worth testing (TimeoutError and ConnectionError are OSErrors; ConnectionResetError a ConnectionError).
+EXCEPTIONS = ("OSError", "TimeoutError", "ConnectionError", "ConnectionResetError", "ValueError", "KeyError")
+SCRIPTED = {"__name__": "fetch_quote", "__qualname__": "QuoteClient.fetch_quote", "__module__": "quotes",
+            "__doc__": "Fetch a quote from a flaky server."}
+
+
+def decorate(module: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """Call the learner's decorator factory `spec["factory"]` with `spec["options"]` (exception names under
+    "on" become the builtin classes; `sleep` and `async_sleep` become recorders), apply the decorator to a
+    scripted function (`async def` when `spec["async"]`) whose successive calls raise or return as the steps of
+    `spec["script"]` say (`["raise", name, message]`, `["return", value]`; the last step repeats), call what it
+    returns with `spec["args"]` and `spec["kwargs"]`, and report: the factory's signature, the wrapper's
+    metadata, the timeline of calls and sleeps, and what came out (an exception by type and message, and
+    whether it is the very object the script raised last, raised from the script's own line)."""
+    factory = getattr(module, spec["factory"])
+    timeline: list[list[Any]] = []
+    raised: list[BaseException] = []
+    script: list[list[Any]] = spec["script"]
+
+    def step(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        move = script[min(sum(event[0] == "call" for event in timeline), len(script) - 1)]
+        timeline.append(["call", list(args), kwargs])
+        if move[0] == "raise":
+            raised.append(getattr(builtins, move[1])(move[2]))
+            raise raised[-1]
+        return move[1]
+
+    def scripted(*args: Any, **kwargs: Any) -> Any:
+        return step(args, kwargs)
+
+    async def scripted_async(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)
+        return step(args, kwargs)
+
+    def sleep(seconds: Any) -> None:
+        timeline.append(["sleep", seconds])
+
+    async def async_sleep(seconds: Any) -> None:
+        timeline.append(["async_sleep", seconds])
+
+    target = scripted_async if spec["async"] else scripted
+    for name, value in SCRIPTED.items():
+        setattr(target, name, value)
+    target.marker = "kept"  # type: ignore[attr-defined]  # functools.wraps copies __dict__ too
+    report: dict[str, Any] = {"signature": _signature(factory)}
+    options = {"sleep": sleep, "async_sleep": async_sleep, **spec["options"]}
+    if isinstance(options.get("on"), list):
+        options["on"] = tuple(getattr(builtins, name) for name in options["on"] if name in EXCEPTIONS)
+    try:
+        wrapped = factory(**options)(target)
+    except NotImplementedError:
+        raise  # an untouched stub: the worker reports it as not started
+    except Exception as error:  # a refusal at decoration time is what some tests want to see
+        return {**report, "decorate_error": [type(error).__name__, str(error)]}
+    report["coroutine_function"] = inspect.iscoroutinefunction(wrapped)
+    report["metadata"] = {**{name: getattr(wrapped, name, None) for name in SCRIPTED},
+                          "marker": getattr(wrapped, "marker", None),
+                          "__wrapped__": getattr(wrapped, "__wrapped__", None) is target}
+    try:
+        result = wrapped(*spec["args"], **spec["kwargs"])
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+    except Exception as error:
+        origin = {step.__code__}
+        report["raised"] = {"type": type(error).__name__, "message": str(error),
+                            "last": bool(raised) and error is raised[-1],
+                            "from_script": any(tb.tb_frame.f_code in origin for tb in _frames(error.__traceback__))}
+    else:
+        report["returned"] = result
+    report["timeline"] = timeline
+    return report
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _frames(tb: Any) -> list[Any]:
+    frames = []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
+def _signature(factory: Any) -> dict[str, Any]:
+    """Each parameter's kind, and for `sleep` and `async_sleep` whether the default is the real one."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return {}
+    real = {"sleep": time.sleep, "async_sleep": asyncio.sleep}
+    return {name: [parameter.kind.name, name in real and parameter.default is real[name]]
+            for name, parameter in parameters.items()}

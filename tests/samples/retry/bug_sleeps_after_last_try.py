@@ -1,0 +1,35 @@
+"""waits once more after the last failed try, before raising."""
+import asyncio
+import functools
+import inspect
+import time
+
+
+def retry(*, attempts, on, base_delay, max_delay, sleep=time.sleep, async_sleep=asyncio.sleep):
+    if attempts < 1 or base_delay < 0 or max_delay < 0:
+        raise ValueError("bad retry options")
+
+    def decorator(function):
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def awrapper(*args, **kwargs):
+                for k in range(attempts):
+                    try:
+                        return await function(*args, **kwargs)
+                    except on:
+                        await async_sleep(min(max_delay, base_delay * 2 ** k))
+                        if k == attempts - 1:
+                            raise
+            return awrapper
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            for k in range(attempts):
+                try:
+                    return function(*args, **kwargs)
+                except on:
+                    sleep(min(max_delay, base_delay * 2 ** k))
+                    if k == attempts - 1:
+                        raise
+        return wrapper
+    return decorator
