@@ -162,6 +162,22 @@ class Scheduler:
                 return False
         return True
 
+    def pause(self, index: int) -> None:
+        """A forced change point: the thread drops below all others and waits until each of them has finished,
+        blocked, or dropped below it in turn (a slow step of the test's own, such as a loader taking its time)."""
+        if self.free:
+            return
+        with self._mutex:
+            if self.free:
+                return
+            self._priority[index] = min(self._priority) - 1
+            self._hand_to(self._best())
+            self._wait_turn(index)
+
+    def settled(self, index: int) -> bool:
+        """Whether every other thread has finished or is blocked."""
+        return all(state is not READY for i, state in enumerate(self._state) if i != index)
+
     def leave(self, index: int) -> None:
         with self._mutex:
             self._state[index] = DONE
@@ -382,12 +398,114 @@ def _cas_increment(counter: Any, wins_wanted: int) -> list[Any]:
 COMPOSITES: dict[str, Callable[..., Any]] = {"cas_increment": _cas_increment}
 
 
-def _perform(shared: Any, step: list[Any]) -> Any:
+def _perform(shared: Any, step: list[Any], doubles: Doubles) -> Any:
     name, args = step
     composite = COMPOSITES.get(name)
     if composite is not None:
         return composite(shared, *args)
-    return getattr(shared, name)(*args)
+    return getattr(shared, name)(*doubles.resolve(args))
+
+
+# -- Test doubles: a fake clock and recording loaders, written in the test's plain data --------------------------
+
+SLOW_ROUNDS = 200  # how many times a slow loader lets the other threads run before it returns anyway
+
+
+class FakeClock:
+    """A clock only the test moves: `clock()` is the time, `advance` moves it on."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Doubles:
+    """Makes the doubles a test writes as `{"$clock": start}` and `{"$loader": {...}}` in arguments, and keeps
+    what they saw: a loader records each call (its key) in `loads`. A loader spec says what the loader does:
+    `value` to return; `fails` ([exception name, message]) to raise instead (with `once`, only on the first
+    call for its `key`); `slow` to let every other scenario thread run (until each finished or blocked) first;
+    `after` (an event name) to wait for that event, and `then` to set one once loaded."""
+
+    def __init__(self) -> None:
+        self.clocks: list[FakeClock] = []
+        self.loads: list[Any] = []
+        self.failed: set[Any] = set()
+        self.events: dict[str, threading.Event] = {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, dict) and len(value) == 1 and "$clock" in value:
+            self.clocks.append(FakeClock(float(value["$clock"])))
+            return self.clocks[-1]
+        if isinstance(value, dict) and len(value) == 1 and "$loader" in value:
+            return self._loader(value["$loader"])
+        return value
+
+    def _event(self, name: str) -> threading.Event:
+        return self.events.setdefault(name, threading.Event())  # a scheduler-aware Event (our Condition)
+
+    def _loader(self, spec: dict[str, Any]) -> Callable[[], Any]:
+        def load() -> Any:
+            self.loads.append(spec.get("key"))
+            seat = _seats.seat
+            if spec.get("slow") and seat is not None:
+                scheduler, index = seat
+                for _ in range(SLOW_ROUNDS):
+                    if scheduler.settled(index):
+                        break
+                    scheduler.pause(index)
+            if spec.get("after"):
+                self._event(spec["after"]).wait()
+            if spec.get("fails") and not (spec.get("once") and spec.get("key") in self.failed):
+                self.failed.add(spec.get("key"))
+                name, message = spec["fails"]
+                raise getattr(builtins, name if name in EXCEPTIONS else "RuntimeError")(message)
+            if spec.get("then"):
+                self._event(spec["then"]).set()
+            return spec.get("value")
+
+        return load
+
+
+_made: list[tuple[Any, Doubles]] = []  # learner objects made by `make`, by handle, with their doubles
+
+
+def make(module: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
+    """Construct the learner's class `name` with doubles in its arguments; return a handle for `act`."""
+    doubles = Doubles()
+    _made.append((getattr(module, name)(*doubles.resolve(args), **{k: doubles.resolve(v) for k, v in kwargs.items()}),
+                  doubles))
+    return len(_made) - 1
+
+
+def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str, Any]]:
+    """Run operations on a made object, in one round trip: `["advance", seconds]` moves its clocks on, `["len"]`
+    is len(obj), `["in", key]` is `key in obj`, anything else a method call with doubles in its arguments.
+    Each gives `{"returned": value}` or `{"raised": [type, message]}`, and `"loads"`: the loader calls it made."""
+    shared, doubles = _made[handle]
+    results: list[dict[str, Any]] = []
+    for name, *args in operations:
+        before = len(doubles.loads)
+        try:
+            if name == "advance":
+                for clock in doubles.clocks:
+                    clock.now += args[0]
+                outcome: dict[str, Any] = {"returned": None}
+            elif name == "len":
+                outcome = {"returned": len(shared)}
+            elif name == "in":
+                outcome = {"returned": args[0] in shared}
+            else:
+                outcome = {"returned": getattr(shared, name)(*doubles.resolve(args))}
+        except NotImplementedError:
+            raise  # an untouched stub: the worker reports it as not started
+        except Exception as error:
+            outcome = {"raised": [type(error).__name__, str(error)]}
+        results.append({**outcome, "loads": len(doubles.loads) - before})
+    return results
 
 
 def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
@@ -398,7 +516,8 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     plans: list[list[list[Any]]] = scenario["plans"]
     seconds = float(scenario["seconds"])
     name, args = scenario["create"]
-    shared = getattr(module, name)(*args)
+    doubles = Doubles()
+    shared = getattr(module, name)(*doubles.resolve(args))
     scheduler = Scheduler(len(plans), int(scenario["seed"]))
     returned: list[list[Any] | None] = [None] * len(plans)
     errors: list[str | None] = [None] * len(plans)
@@ -410,7 +529,7 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
         _settrace(tracer)
         try:
             scheduler.enter(index)
-            returned[index] = [_perform(shared, step) for step in plans[index]]
+            returned[index] = [_perform(shared, step, doubles) for step in plans[index]]
         except BaseException as error:  # reported, not raised: the other threads' observations still count
             errors[index] = f"{type(error).__name__}: {error}"
         finally:
@@ -427,7 +546,8 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     if stuck:
         return {"stuck": stuck, "seconds": seconds, "deadlock": scheduler.deadlock,
                 "free_running": scheduler.free}
-    return {"returned": returned, "errors": errors, "final": getattr(shared, scenario.get("final", "value")),
+    final = getattr(shared, scenario["final"]) if scenario.get("final", "value") else None
+    return {"returned": returned, "errors": errors, "final": final, "loads": doubles.loads,
             "untraced": any(untraced), "free_running": scheduler.free,
             "steps": scheduler.steps, "switches": scheduler.switches}
 
