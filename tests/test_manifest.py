@@ -20,7 +20,9 @@ def signatures(path: Path) -> dict[str, str]:
         if isinstance(node, ast.FunctionDef):
             found[node.name] = ast.unparse(node.args)
         elif isinstance(node, ast.ClassDef):
-            methods = [f"{n.name}({ast.unparse(n.args)})" for n in node.body if isinstance(n, ast.FunctionDef)]
+            # The public methods (dunders included): a reference's private helpers are its own business.
+            methods = [f"{n.name}({ast.unparse(n.args)})" for n in node.body if isinstance(n, ast.FunctionDef)
+                       and not (n.name.startswith("_") and not n.name.endswith("__"))]
             found[node.name] = "; ".join(methods)
     return found
 

@@ -510,8 +510,9 @@ def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str,
 
 def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     """Make the shared object (`"create": [class name, args]`), run one thread per plan (a list of
-    `[method or composite, args]`) under a Scheduler seeded with `"seed"`, and report what each call returned,
-    each thread's error, and the `"final"` attribute of the object (default `value`)."""
+    `[method or composite, args]`, with test doubles in the arguments) under a Scheduler seeded with `"seed"`,
+    and report what each call returned, each thread's error, the loaders' calls, and the `"final"` attribute
+    of the object (default `value`)."""
     path = module.__file__
     plans: list[list[list[Any]]] = scenario["plans"]
     seconds = float(scenario["seconds"])
@@ -546,7 +547,8 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     if stuck:
         return {"stuck": stuck, "seconds": seconds, "deadlock": scheduler.deadlock,
                 "free_running": scheduler.free}
-    final = getattr(shared, scenario["final"]) if scenario.get("final", "value") else None
+    attribute = scenario.get("final", "value")  # None: the object has no final state worth reporting
+    final = getattr(shared, attribute) if attribute else None
     return {"returned": returned, "errors": errors, "final": final, "loads": doubles.loads,
             "untraced": any(untraced), "free_running": scheduler.free,
             "steps": scheduler.steps, "switches": scheduler.switches}
