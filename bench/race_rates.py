@@ -1,15 +1,18 @@
-"""Catch rates of the counter kata's race tests: how often each concurrency check fails a given
-implementation, one trial (seed) at a time, over many seeds. A correct counter must score 0; a racy one,
-every trial. `nox -s races -- [TRIALS] [FILE...]` prints, per implementation, one line per check and one for
-"any check" (a trial in which at least one check failed), with the time a trial takes.
+"""Catch rates of a concurrency kata's race tests: how often each race check (a `*_trial(kata, seed)`
+function of the kata's hidden tests) fails a given implementation, one trial (seed) at a time, over many
+seeds. A correct implementation must score 0; a racy one, every trial. `nox -s races -- [TRIALS] [--kata
+KATA] [FILE...]` prints, per implementation, one line per check and one for "any check" (a trial in which at
+least one check failed), with the time a trial takes.
 
-Without FILE: the reference, every counter sample, and returns-after-release variants generated here with
-WINDOWS statements between releasing the lock and reading the value to return (the longer the window, the
-longer one thread must stay paused inside it while another completes a whole increment).
+Without FILE: the reference and every sample of the kata (default counter); for the counter also
+returns-after-release variants generated here with WINDOWS statements between releasing the lock and reading
+the value to return (the longer the window, the longer one thread must stay paused inside it while another
+completes a whole increment).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import shutil
 import sys
@@ -25,7 +28,6 @@ from dojo.testing import KataFailure, KataProxy
 from dojo.trusted.process import WorkerPool
 from dojo.trusted.submissions import Implementation
 
-CHECKS = ("increments_trial", "chain_trial", "compare_and_set_trial")  # one trial of each race test
 WINDOWS = (1, 5, 20, 100, 500)
 
 WINDOW_VARIANT = '''"""increment returns self._value read after releasing the lock, {statements} statements later."""
@@ -78,24 +80,24 @@ def window_variant(statements: int) -> str:
     return WINDOW_VARIANT.format(statements=statements, filler=filler)
 
 
-def load_hidden_tests() -> Any:
-    spec = importlib.util.spec_from_file_location("hidden_counter", ROOT / "checks" / "hidden" / "test_counter.py")
+def load_hidden_tests(kata: str) -> Any:
+    path = ROOT / "checks" / "hidden" / f"test_{kata}.py"
+    spec = importlib.util.spec_from_file_location(f"hidden_{kata}", path)
     if spec is None or spec.loader is None:
-        raise ImportError("checks/hidden/test_counter.py cannot be loaded")
+        raise ImportError(f"{path} cannot be loaded")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def outcomes(path: Path, trials: int, tests: Any) -> dict[str, tuple[list[bool], float]]:
+def outcomes(kata: manifest.Kata, path: Path, trials: int, tests: Any) -> dict[str, tuple[list[bool], float]]:
     """Per check: whether each trial (seed 0, 1, ...) failed the implementation, and seconds per trial."""
     folder = Path(tempfile.mkdtemp())
-    shutil.copy(path, folder / "counter.py")
+    shutil.copy(path, folder / f"{kata.name}.py")
     pool = WorkerPool(Implementation(str(folder), folder))
-    kata = manifest.get("counter")
     found = {}
     try:
-        for name in CHECKS:
+        for name in [name for name in vars(tests) if name.endswith("_trial") and name != "in_every_trial"]:
             trial: Callable[[KataProxy, int], None] = getattr(tests, name)
             caught, started = [], time.perf_counter()
             for seed in range(trials):
@@ -133,25 +135,28 @@ def rows(label: str, found: dict[str, tuple[list[bool], float]], trials: int) ->
 
 
 def main(argv: list[str]) -> None:
-    trials = int(argv[0]) if argv else 50
-    tests = load_hidden_tests()
+    parser = argparse.ArgumentParser(prog="nox -s races --")
+    parser.add_argument("trials", type=int, nargs="?", default=50)
+    parser.add_argument("--kata", default="counter")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    args = parser.parse_intermixed_args(argv)
+    kata, trials = manifest.get(args.kata), args.trials
+    tests = load_hidden_tests(kata.name)
     with tempfile.TemporaryDirectory() as scratch:
-        labelled: list[tuple[str, Path]] = []
-        reference = ROOT / "solutions" / "counter.py"
-        if argv[1:]:
-            labelled = [("reference (solutions/counter.py)" if Path(p).resolve() == reference else Path(p).stem,
-                         Path(p)) for p in argv[1:]]
+        reference = kata.reference()
+        labelled = [(f"reference ({reference.relative_to(ROOT)})", reference)]
+        if args.files:
+            labelled = [(labelled[0][0] if p.resolve() == reference else p.stem, p) for p in args.files]
         else:
-            labelled.append(("reference (solutions/counter.py)", reference))
-            labelled += [(p.stem, p) for p in sorted((ROOT / "tests" / "samples" / "counter").glob("*.py"))]
-            for statements in WINDOWS:
+            labelled += [(p.stem, p) for p in sorted((ROOT / "tests" / "samples" / kata.name).glob("*.py"))]
+            for statements in WINDOWS if kata.name == "counter" else ():
                 variant = Path(scratch) / f"bug_returns_after_release_window_{statements}.py"
                 variant.write_text(window_variant(statements))
                 labelled.append((variant.stem, variant))
-        print(f"{trials} trials (seeds 0..{trials - 1}) per check; the tests run {tests.TRIALS} seeds per "
-              f"requirement; Python {sys.version.split()[0]}")
+        print(f"{kata.name}: {trials} trials (seeds 0..{trials - 1}) per check; the tests run {tests.TRIALS} seeds "
+              f"per requirement; Python {sys.version.split()[0]}")
         for label, path in labelled:
-            for line in rows(label, outcomes(path, trials, tests), trials):
+            for line in rows(label, outcomes(kata, path, trials, tests), trials):
                 print(line, flush=True)
 
 

@@ -260,47 +260,60 @@ def threads_share(kata: KataProxy, plans: list[list[list[Any]]], seed: int, stor
     return result
 
 
+def single_flight_trial(kata: KataProxy, seed: int) -> None:
+    story = "4 threads call cache.get_or_load('quote', loader) at once; the loader takes its time and returns 42"
+    result = threads_share(kata, [[["get_or_load", ["quote", loader("quote", 42, slow=True)]]]] * 4, seed, story,
+                           "Waiting threads must be woken once the value is stored.")
+    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
+    if failed:
+        raise KataFailure(f"{story}: {'; '.join(failed)}")
+    got = [thread[0] for thread in result["returned"]]
+    if len(result["loads"]) != 1 or got != [42] * 4:
+        raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the loader ran {len(result['loads'])} "
+                          f"times and the threads got {got}; expected 1 run and [42, 42, 42, 42]. While one "
+                          "thread loads a key, the others must wait for its value.")
+
+
+def failing_loader_trial(kata: KataProxy, seed: int) -> None:
+    story = ("3 threads call cache.get_or_load('quote', loader) at once; the first loader run raises "
+             "ConnectionError after taking its time, later runs return 7")
+    spec = loader("quote", 7, slow=True, fails=["ConnectionError", "database down"], once=True)
+    result = threads_share(kata, [[["get_or_load", ["quote", spec]]]] * 3, seed, story,
+                           "Threads waiting for a loader that raised must be woken too.")
+    outcomes = [error or f"returned {thread[0]!r}" for thread, error in zip(result["returned"], result["errors"],
+                                                                           strict=True)]
+    fine = all(o.startswith("ConnectionError") or o == "returned 7" for o in outcomes)
+    if not fine or not any(o.startswith("ConnectionError") for o in outcomes):
+        raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the threads got {outcomes}; each should "
+                          "raise that ConnectionError or load again and get 7 (and the first one raises).")
+
+
+def independent_keys_trial(kata: KataProxy, seed: int) -> None:
+    story = ("thread 1 calls cache.get_or_load('a', loader) whose loader waits until key 'b' has loaded; once "
+             "that loader has started, thread 2 calls cache.get_or_load('b', loader)")
+    plans = [[["get_or_load", ["a", loader("a", 1, started="a started", after="b loaded")]]],
+             [["$wait", ["a started"]], ["get_or_load", ["b", loader("b", 2, then="b loaded")]]]]
+    result = threads_share(kata, plans, seed, story, "Is a lock held while a loader runs? Then every other key "
+                           "waits for it: hold the lock only to look and to store.")
+    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
+    if failed or result["returned"] != [[1], [True, 2]]:
+        got = "; ".join(failed) or f"thread 1 got {result['returned'][0]}, thread 2 {result['returned'][1][1:]}"
+        raise KataFailure(f"{story}: {got}; expected [1] and [2].")
+
+
 @pytest.mark.group("single_flight")
 def test_threads_missing_the_same_key_at_once_run_its_loader_once_and_all_get_its_value(kata: KataProxy) -> None:
-    story = "4 threads call cache.get_or_load('quote', loader) at once; the loader takes its time and returns 42"
     for seed in range(TRIALS):
-        result = threads_share(kata, [[["get_or_load", ["quote", loader("quote", 42, slow=True)]]]] * 4, seed, story,
-                               "Waiting threads must be woken once the value is stored.")
-        failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
-        if failed:
-            raise KataFailure(f"{story}: {'; '.join(failed)}")
-        got = [thread[0] for thread in result["returned"]]
-        if len(result["loads"]) != 1 or got != [42] * 4:
-            raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the loader ran {len(result['loads'])} "
-                              f"times and the threads got {got}; expected 1 run and [42, 42, 42, 42]. While one "
-                              "thread loads a key, the others must wait for its value.")
+        single_flight_trial(kata, seed)
 
 
 @pytest.mark.group("single_flight")
 def test_when_the_loader_raises_no_waiting_thread_hangs(kata: KataProxy) -> None:
-    story = ("3 threads call cache.get_or_load('quote', loader) at once; the first loader run raises "
-             "ConnectionError after taking its time, later runs return 7")
-    spec = loader("quote", 7, slow=True, fails=["ConnectionError", "database down"], once=True)
     for seed in range(TRIALS):
-        result = threads_share(kata, [[["get_or_load", ["quote", spec]]]] * 3, seed, story,
-                               "Threads waiting for a loader that raised must be woken too.")
-        outcomes = [error or f"returned {thread[0]!r}" for thread, error in zip(result["returned"], result["errors"],
-                                                                               strict=True)]
-        fine = all(o.startswith("ConnectionError") or o == "returned 7" for o in outcomes)
-        if not fine or not any(o.startswith("ConnectionError") for o in outcomes):
-            raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the threads got {outcomes}; each should "
-                              "raise that ConnectionError or load again and get 7 (and the first one raises).")
+        failing_loader_trial(kata, seed)
 
 
 @pytest.mark.group("single_flight")
 def test_a_slow_loader_for_one_key_does_not_hold_up_another_key(kata: KataProxy) -> None:
-    story = ("thread 1 calls cache.get_or_load('a', loader) whose loader waits until key 'b' has loaded; thread 2 "
-             "calls cache.get_or_load('b', loader)")
-    plans = [[["get_or_load", ["a", loader("a", 1, after="b loaded")]]],
-             [["get_or_load", ["b", loader("b", 2, then="b loaded")]]]]
     for seed in range(TRIALS):
-        result = threads_share(kata, plans, seed, story, "Is a lock held while a loader runs? Then every other key "
-                               "waits for it: hold the lock only to look and to store.")
-        failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
-        if failed or result["returned"] != [[1], [2]]:
-            raise KataFailure(f"{story}: {'; '.join(failed) or result['returned']}; expected [[1], [2]].")
+        independent_keys_trial(kata, seed)

@@ -400,6 +400,8 @@ COMPOSITES: dict[str, Callable[..., Any]] = {"cas_increment": _cas_increment}
 
 def _perform(shared: Any, step: list[Any], doubles: Doubles) -> Any:
     name, args = step
+    if name == "$wait":  # a step of the test's own: wait for an event a loader sets
+        return doubles.event(args[0]).wait()
     composite = COMPOSITES.get(name)
     if composite is not None:
         return composite(shared, *args)
@@ -425,8 +427,9 @@ class Doubles:
     """Makes the doubles a test writes as `{"$clock": start}` and `{"$loader": {...}}` in arguments, and keeps
     what they saw: a loader records each call (its key) in `loads`. A loader spec says what the loader does:
     `value` to return; `fails` ([exception name, message]) to raise instead (with `once`, only on the first
-    call for its `key`); `slow` to let every other scenario thread run (until each finished or blocked) first;
-    `after` (an event name) to wait for that event, and `then` to set one once loaded."""
+    call for its `key`); `started` (an event name) to set that event as it starts; `slow` to let every other
+    scenario thread run (until each finished or blocked) first; `after` to wait for an event, and `then` to set
+    one once loaded. A plan's step `["$wait", [event name]]` waits for an event too."""
 
     def __init__(self) -> None:
         self.clocks: list[FakeClock] = []
@@ -444,12 +447,14 @@ class Doubles:
             return self._loader(value["$loader"])
         return value
 
-    def _event(self, name: str) -> threading.Event:
+    def event(self, name: str) -> threading.Event:
         return self.events.setdefault(name, threading.Event())  # a scheduler-aware Event (our Condition)
 
     def _loader(self, spec: dict[str, Any]) -> Callable[[], Any]:
         def load() -> Any:
             self.loads.append(spec.get("key"))
+            if spec.get("started"):
+                self.event(spec["started"]).set()
             seat = _seats.seat
             if spec.get("slow") and seat is not None:
                 scheduler, index = seat
@@ -458,13 +463,13 @@ class Doubles:
                         break
                     scheduler.pause(index)
             if spec.get("after"):
-                self._event(spec["after"]).wait()
+                self.event(spec["after"]).wait()
             if spec.get("fails") and not (spec.get("once") and spec.get("key") in self.failed):
                 self.failed.add(spec.get("key"))
                 name, message = spec["fails"]
                 raise getattr(builtins, name if name in EXCEPTIONS else "RuntimeError")(message)
             if spec.get("then"):
-                self._event(spec["then"]).set()
+                self.event(spec["then"]).set()
             return spec.get("value")
 
         return load
