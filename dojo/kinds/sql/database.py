@@ -215,14 +215,15 @@ def records(statements: Sequence[Outcome]) -> dict[str, list[tuple[Any, ...]]]:
         if len(sources) != len(statement.columns):
             continue
         for row in statement.rows:
-            values: dict[str, dict[str, Any]] = {}
+            by_alias: dict[str, tuple[str, dict[str, Any]]] = {}  # alias -> (table, column -> value)
             for source, value in zip(sources, row, strict=True):
                 if source is not None:
-                    values.setdefault(source[0], {"": source[1]})[source[2]] = value
-            for columns in values.values():
-                table = Base.metadata.tables[columns.pop("")]
-                if all(column.name in columns for column in table.columns):
-                    found[table.name][tuple(columns[column.name] for column in table.columns)] = None
+                    alias, table_name, column_name = source
+                    by_alias.setdefault(alias, (table_name, {}))[1][column_name] = value
+            for table_name, values in by_alias.values():
+                columns = Base.metadata.tables[table_name].columns
+                if all(column.name in values for column in columns):
+                    found[table_name][tuple(values[column.name] for column in columns)] = None
     return {name: list(rows) for name, rows in found.items()}
 
 
