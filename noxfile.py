@@ -20,18 +20,14 @@ def _install(session: nox.Session, *groups: str) -> None:
     # Compiled at install: where PYTHONDONTWRITEBYTECODE is set (many containers), every process would
     # otherwise compile the whole stack again (measured: 1.96-2.8 s against 0.64 s to import it).
     compiled = {"UV_COMPILE_BYTECODE": "1"}
-    # The core, plus the optional group of each kind the manifest's katas use (its KIND.extra), so an
-    # assignment of pure-Python katas installs neither SQLAlchemy nor FastAPI. dojo.manifest and dojo.kinds
+    # The core, plus the optional group of each kind the manifest's katas use. dojo.manifest and dojo.kinds
     # need only the standard library, so nox's own interpreter can read them from the project folder.
     project = str(Path(__file__).resolve().parent)
     if project not in sys.path:
         sys.path.append(project)
     from dojo import kinds, manifest
 
-    extras = sorted({kinds.get(kata.kind).extra for kata in manifest.load()} - {None})
-    optional = PYPROJECT["project"].get("optional-dependencies", {})
-    session.install(*PYPROJECT["project"]["dependencies"], *(r for extra in extras for r in optional[extra]),
-                    env=compiled)
+    session.install(*kinds.requirements(manifest.load(), PYPROJECT["project"]), env=compiled)
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group), env=compiled)
 

@@ -66,9 +66,7 @@ def committed_stub(kata: Kata, root: Path = ROOT) -> bytes:
 
 def extras(katas: Iterable[Kata], root: Path = ROOT) -> list[str]:
     """The requirements the katas' kinds need: the core and each used kind's optional group."""
-    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    groups = sorted({kinds.get(kata.kind).extra for kata in katas} - {None})
-    return [*project["dependencies"], *(r for group in groups for r in project["optional-dependencies"][group])]
+    return kinds.requirements(katas, tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"])
 
 
 def _copy_package(root: Path, out: Path, parts: Sequence[str], katas: Sequence[Kata]) -> None:

@@ -14,9 +14,11 @@ The core reads kinds only through this module; it never names one.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -59,3 +61,12 @@ def get(name: str) -> Kind:
 def plugins() -> list[str]:
     """The pytest plugins of every kind present, as module names."""
     return [f"dojo.kinds.{kind.name}.{kind.plugin}" for kind in map(get, names()) if kind.plugin]
+
+
+def requirements(katas: Iterable[Any], project: dict[str, Any]) -> list[str]:
+    """What the katas need installed: `project`'s core dependencies (the `[project]` table of pyproject.toml)
+    and the optional-dependency group of each kind the katas use, so an assignment of pure-Python katas
+    installs neither SQLAlchemy nor FastAPI."""
+    groups = sorted({get(kata.kind).extra for kata in katas} - {None})
+    optional = project.get("optional-dependencies", {})
+    return [*project["dependencies"], *(requirement for group in groups for requirement in optional[group])]
