@@ -77,7 +77,8 @@ filenames = st.one_of(
     st.integers(200, 300).map(lambda n: "long" * (n // 4) + ".txt"),
 )
 content_types = st.sampled_from(ALLOWED).flatmap(
-    lambda t: st.sampled_from([t, t.upper(), t.title(), f"{t}; charset=utf-8", f"{t.upper()};q=1"]))
+    lambda t: st.sampled_from([t, t.upper(), t.title(), f"{t}; charset=utf-8", f"{t.upper()};q=1",
+                               f"{t} ; charset=utf-8"]))
 
 
 @pytest.fixture
@@ -143,6 +144,7 @@ def check_download(served: Served, file_id: str, content: bytes, filename: str, 
 @example(content=b"x", filename="bad\x00name\x7f.txt", media="text/plain")
 @example(content=b"x", filename="résumé 名.txt", media="TEXT/PLAIN; charset=utf-8")
 @example(content=b"x", filename="a/", media="text/plain")
+@example(content=b"x", filename="a.png", media="image/png ; name=a.png")
 @given(content=st.binary(max_size=3000), filename=filenames, media=content_types)
 def test_any_bytes_and_any_filename_round_trip(app: Served, content: bytes, filename: str, media: str) -> None:
     # No bytes and no name is what a browser sends when no file was chosen: frameworks read it as "no file"
@@ -182,6 +184,14 @@ def test_accepts_exactly_max_bytes_and_refuses_one_more_without_a_trace(small_ap
         after = snapshot(app.storage) if app.storage.exists() else {}
         if after != before:
             raise app.fail(response, "a refused upload leaves no trace under storage_dir")
+
+
+def test_without_max_bytes_the_limit_is_one_mebibyte(kata: KataProxy) -> None:
+    with serving(kata) as app:
+        app.expect_status(app.upload(b"z" * MiB, filename="f.txt"), 201,
+                          "with the default max_bytes=1_048_576, exactly 1 MiB is accepted")
+        app.expect_status(app.upload(b"z" * (MiB + 1), filename="f.txt"), 413,
+                          "with the default max_bytes=1_048_576, one byte more is refused with 413")
 
 
 @example(media="text/html")

@@ -5,7 +5,7 @@ byte, look at the storage folder from outside, and show what the app raised next
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,22 @@ class Served:
     unix_socket: Path | None
     options: dict[str, Any]
     last: str = ""
+    stuck: str = ""  # why the app stopped answering, once it has: later requests fail at once
+
+    def _exchange(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        """Send a request; an app that does not answer within REQUEST_SECONDS (an endless loop in a handler
+        blocks its event loop) fails this request, every later one at once, and counts as a hang of `serve`,
+        so after a couple of them later tests fail at once too instead of waiting again."""
+        if self.stuck:
+            raise KataFailure(self.stuck)
+        try:
+            return send()
+        except httpx.TimeoutException:
+            self.stuck = (f"Sent {self.last}; the app did not answer within {REQUEST_SECONDS:g} s: an endless "
+                          "loop, a wait that never ends, or far too slow? (An endless loop in an async handler "
+                          "stops every other request too.)")
+            self.kata.record_hang("serve", self.stuck)
+            raise KataFailure(self.stuck) from None
 
     def connect(self, timeout: float = 30) -> httpx.Client:
         """Another client of the same app, for requests sent at the same time as others."""
@@ -59,15 +75,13 @@ class Served:
     def upload(self, content: bytes, *, filename: str | None = "a.txt", content_type: str | None = "text/plain",
                field: str = "file") -> httpx.Response:
         body, header = multipart(content, filename=filename, content_type=content_type, field=field)
-        response = self.client.post("/files", content=body, headers={"Content-Type": header})
         self.last = (f"POST /files with field {field!r}, filename {filename!r}, {len(content):,} bytes of "
                      f"{content_type or 'no content type'}")
-        return response
+        return self._exchange(lambda: self.client.post("/files", content=body, headers={"Content-Type": header}))
 
     def request(self, method: str, path: str) -> httpx.Response:
-        response = self.client.request(method, path)
         self.last = f"{method} {path}"
-        return response
+        return self._exchange(lambda: self.client.request(method, path))
 
     def fail(self, response: httpx.Response | None, rule: str) -> KataFailure:
         """A failure that shows the request, the response, what the app raised meanwhile (with the learner's
@@ -109,6 +123,9 @@ def _causes(kata: KataProxy, errors: Any) -> str:
                    and all(isinstance(frame, dict) for frame in frames))
 
 
+REQUEST_SECONDS = 30  # how long a request may wait for the app's answer
+
+
 def _client(base_url: str, unix_socket: Path | None, timeout: float) -> httpx.Client:
     # No proxy from the environment: the app is on this machine.
     transport = httpx.HTTPTransport(uds=str(unix_socket)) if unix_socket else None
@@ -145,14 +162,18 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
         base_url = f"http://127.0.0.1:{port}"
     else:
         raise KataFailure(f"Called {description}; the worker answered with no port to connect to")
-    with _client(base_url, unix_socket, timeout=30) as client:
+    with _client(base_url, unix_socket, timeout=REQUEST_SECONDS) as client:
+        served = Served(kata, client, storage, started["serving"], base_url, unix_socket, options)
         try:
-            yield Served(kata, client, storage, started["serving"], base_url, unix_socket, options)
+            yield served
         finally:
-            try:
-                kata.helper("stop", started["serving"], description="stopping the server")
-            except KataFailure:
-                kata.reset()
+            if served.stuck:
+                kata.reset()  # the worker with the stuck app goes; the next test gets a fresh one
+            else:
+                try:
+                    kata.helper("stop", started["serving"], description="stopping the server")
+                except KataFailure:
+                    kata.reset()
 
 
 def peak_memory_kib(kata: KataProxy, *, reset: bool = False) -> int:
