@@ -42,12 +42,12 @@ def test_a_new_kata_of_any_kind_is_wired_end_to_end_and_its_python_parses(root: 
 
 
 def test_a_new_kata_fails_the_checks_naming_each_thing_to_write(root: Path) -> None:
-    _, kata = scaffolded(root, "ttl_cache", "function")
+    _, kata = scaffolded(root, "scaffold_demo", "function")
     found = "\n".join(problems(kata, root))
-    for expected in ("katas.toml, kata 'ttl_cache': hint 1 is still a placeholder",
-                     "katas/ttl_cache.py, line", "solutions/ttl_cache.py, line",
-                     "checks/public/test_ttl_cache.py, line", "checks/hidden/test_ttl_cache.py, line",
-                     "tests/samples/ttl_cache/: 0 correct and 0 buggy samples"):
+    for expected in ("katas.toml, kata 'scaffold_demo': hint 1 is still a placeholder",
+                     "katas/scaffold_demo.py, line", "solutions/scaffold_demo.py, line",
+                     "checks/public/test_scaffold_demo.py, line", "checks/hidden/test_scaffold_demo.py, line",
+                     "tests/samples/scaffold_demo/: 0 correct and 0 buggy samples"):
         assert expected in found, found
     assert MARKER in found
 
@@ -60,7 +60,7 @@ def test_a_name_that_exists_or_is_not_an_identifier_is_refused(root: Path) -> No
 
 
 def test_a_test_in_a_group_without_points_and_points_without_tests_are_named(root: Path) -> None:
-    _, kata = scaffolded(root, "retry", "function")
+    _, kata = scaffolded(root, "grouping_demo", "function")
     kata.public_tests(root).write_text(
         "import pytest\n\n\n@pytest.mark.group('backoff')\ndef test_waits_longer_each_time(kata):\n    pass\n",
         encoding="utf-8")
