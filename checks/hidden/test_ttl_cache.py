@@ -301,6 +301,42 @@ def independent_keys_trial(kata: KataProxy, seed: int) -> None:
         raise KataFailure(f"{story}: {got}; expected [1] and [2].")
 
 
+def mixed_operations_trial(kata: KataProxy, seed: int) -> None:
+    story = ("3 threads share TTLCache(maxsize=2, ttl=1.0) on a clock that moves on 0.25 s at every reading; each "
+             "sets, gets, loads, deletes and counts the keys 'a', 'b' and 'c' (thread n's values are 10n, 10n+1, "
+             "10n+2)")
+    plans = [[step for k, key in enumerate("abc") for step in (
+        ["set", [key, 10 * n + k]], ["get", [key]], ["__contains__", [key]], ["__len__", []], ["delete", [key]],
+        ["get_or_load", [key, loader(key, 10 * n + k)]], ["get", [key]], ["set", [key, 10 * n + k]],
+        ["__len__", []])] for n in range(1, 4)]
+    scenario = {"create": ["TTLCache", [2, 1.0, {"$clock": 0.0, "tick": 0.25}]], "plans": plans, "seed": seed,
+                "seconds": SECONDS, "final": None}
+    described = f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})"
+    result = kata.helper("run_scenario", scenario, description=described)
+    if "stuck" in result:
+        kata.reset()
+        raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads never finished.")
+    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
+    if failed:
+        raise KataFailure(f"{described}: {'; '.join(failed)}. Every method that reads or changes the entries must "
+                          "hold the lock, or another thread changes them halfway.")
+    stored = {10 * n + k for n in range(1, 4) for k in range(3)}
+    for index, (plan, returned) in enumerate(zip(plans, result["returned"], strict=True)):
+        for (name, args), value in zip(plan, returned, strict=True):
+            got = name in ("get", "get_or_load") and value is not None
+            wrong = ((name == "__len__" and not 0 <= value <= 2) or (got and value not in stored)
+                     or (got and value % 10 != "abc".index(args[0])) or (name == "get_or_load" and value is None))
+            if wrong:
+                raise KataFailure(f"{described}: in thread {index + 1}, {name}({', '.join(map(repr, args))}) gave "
+                                  f"{value!r}, which no order of these calls could give.")
+
+
+@pytest.mark.group("single_flight")
+def test_threads_mixing_every_operation_never_break_the_cache(kata: KataProxy) -> None:
+    for seed in range(TRIALS):
+        mixed_operations_trial(kata, seed)
+
+
 @pytest.mark.group("single_flight")
 def test_threads_missing_the_same_key_at_once_run_its_loader_once_and_all_get_its_value(kata: KataProxy) -> None:
     for seed in range(TRIALS):

@@ -414,17 +414,20 @@ SLOW_ROUNDS = 200  # how many times a slow loader lets the other threads run bef
 
 
 class FakeClock:
-    """A clock only the test moves: `clock()` is the time, `advance` moves it on."""
+    """A clock only the test moves: `clock()` is the time; `advance` moves it on, and so does every reading
+    by `tick` seconds (0 unless the test asks: a clock that runs while threads use it)."""
 
-    def __init__(self, now: float) -> None:
-        self.now = now
+    def __init__(self, now: float, tick: float = 0.0) -> None:
+        self.now, self.tick = now, tick
 
     def __call__(self) -> float:
-        return self.now
+        now, self.now = self.now, self.now + self.tick
+        return now
 
 
 class Doubles:
-    """Makes the doubles a test writes as `{"$clock": start}` and `{"$loader": {...}}` in arguments, and keeps
+    """Makes the doubles a test writes as `{"$clock": start}` (with `"tick"`: it moves on at every reading) and
+    `{"$loader": {...}}` in arguments, and keeps
     what they saw: a loader records each call (its key) in `loads`. A loader spec says what the loader does:
     `value` to return; `fails` ([exception name, message]) to raise instead (with `once`, only on the first
     call for its `key`); `started` (an event name) to set that event as it starts; `slow` to let every other
@@ -440,8 +443,8 @@ class Doubles:
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
-        if isinstance(value, dict) and len(value) == 1 and "$clock" in value:
-            self.clocks.append(FakeClock(float(value["$clock"])))
+        if isinstance(value, dict) and "$clock" in value and set(value) <= {"$clock", "tick"}:
+            self.clocks.append(FakeClock(float(value["$clock"]), float(value.get("tick", 0.0))))
             return self.clocks[-1]
         if isinstance(value, dict) and len(value) == 1 and "$loader" in value:
             return self._loader(value["$loader"])
