@@ -267,6 +267,10 @@ def single_flight_trial(kata: KataProxy, seed: int) -> None:
     failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
     if failed:
         raise KataFailure(f"{story}: {'; '.join(failed)}")
+    if result.get("unsettled"):
+        raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): while the loader ran, the other threads never "
+                          "stopped running: they spin instead of waiting. Let a waiting thread block on a "
+                          "threading Event or Condition until the value is there.")
     got = [thread[0] for thread in result["returned"]]
     if len(result["loads"]) != 1 or got != [42] * 4:
         raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the loader ran {len(result['loads'])} "
@@ -331,10 +335,31 @@ def mixed_operations_trial(kata: KataProxy, seed: int) -> None:
                                   f"{value!r}, which no order of these calls could give.")
 
 
+def loads_and_sets_trial(kata: KataProxy, seed: int) -> None:
+    story = ("in a TTLCache(maxsize=2, ...), thread 1 loads the keys 'k0' to 'k9' with get_or_load while thread 2 "
+             "sets 's0' to 's9' and thread 3 counts the entries")
+    plans = [[["get_or_load", [f"k{i}", loader(f"k{i}", i)]] for i in range(10)],
+             [["set", [f"s{i}", i]] for i in range(10)], [["__len__", []]] * 20]
+    scenario = {"create": ["TTLCache", [2, 60.0, {"$clock": 0.0}]], "plans": plans, "seed": seed,
+                "seconds": SECONDS, "final": None}
+    described = f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})"
+    result = kata.helper("run_scenario", scenario, description=described)
+    if "stuck" in result:
+        kata.reset()
+        raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads never finished.")
+    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
+    counts = result["returned"][2]
+    if failed or result["returned"][0] != list(range(10)) or any(not 0 <= n <= 2 for n in counts):
+        raise KataFailure(f"{described}: {'; '.join(failed) or ''} loads gave {result['returned'][0]}, counts "
+                          f"{counts}; expected 0 to 9 and never more than 2 entries. Storing a loaded value "
+                          "changes the entries too: hold the lock for it.")
+
+
 @pytest.mark.group("single_flight")
 def test_threads_mixing_every_operation_never_break_the_cache(kata: KataProxy) -> None:
     for seed in range(TRIALS):
         mixed_operations_trial(kata, seed)
+        loads_and_sets_trial(kata, seed)
 
 
 @pytest.mark.group("single_flight")

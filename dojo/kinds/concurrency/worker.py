@@ -439,6 +439,7 @@ class Doubles:
         self.loads: list[Any] = []
         self.failed: set[Any] = set()
         self.events: dict[str, threading.Event] = {}
+        self.unsettled = 0  # slow loaders that gave up waiting for the other threads to finish or block
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -465,6 +466,8 @@ class Doubles:
                     if scheduler.settled(index):
                         break
                     scheduler.pause(index)
+                else:  # another thread kept running all along: busy, or spinning while it waits
+                    self.unsettled += 1
             if spec.get("after"):
                 self.event(spec["after"]).wait()
             if spec.get("fails") and not (spec.get("once") and spec.get("key") in self.failed):
@@ -558,6 +561,7 @@ def run_scenario(module: Any, scenario: dict[str, Any]) -> dict[str, Any]:
     attribute = scenario.get("final", "value")  # None: the object has no final state worth reporting
     final = getattr(shared, attribute) if attribute else None
     return {"returned": returned, "errors": errors, "final": final, "loads": doubles.loads,
+            "unsettled": doubles.unsettled,
             "untraced": any(untraced), "free_running": scheduler.free,
             "steps": scheduler.steps, "switches": scheduler.switches}
 
