@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from dojo import manifest
 from dojo.grading import grader
@@ -45,12 +47,27 @@ def cohort_source(kata: Kata, index: int, students: int) -> Path:
     return kata.stub()
 
 
-def build_cohort(folder: Path, students: int, katas: list[Kata]) -> None:
+def build_cohort(folder: Path, students: int, katas: list[Kata]) -> dict[tuple[str, str], Path]:
+    """The cohort's folders; returns which file each (student, kata) got."""
+    chosen = {}
     for index in range(students):
         student = folder / f"student{index:03d}" / "katas"
         student.mkdir(parents=True)
         for kata in katas:
-            shutil.copy(cohort_source(kata, index, students), student / f"{kata.name}.py")
+            source = chosen[student.parent.name, kata.name] = cohort_source(kata, index, students)
+            shutil.copy(source, student / f"{kata.name}.py")
+    return chosen
+
+
+def wrong_rows(gradebook: Any, chosen: dict[tuple[str, str], Path]) -> list[str]:
+    """Rows whose verdict contradicts the file: a correct sample not passed, a bug or a stub passed."""
+    wrong = []
+    for student in gradebook.students:
+        for name, graded in student.katas.items():
+            source = chosen[student.id, name]
+            if graded.passed != source.stem.startswith("correct"):
+                wrong.append(f"{student.id} {name} ({source.stem}): {graded.status}")
+    return wrong
 
 
 def floor(runs: int = 5) -> float:
@@ -74,11 +91,11 @@ def main(argv: list[str]) -> None:
     import_floor = floor()
     with tempfile.TemporaryDirectory() as work:
         cohort, out = Path(work) / "cohort", Path(work) / "grades"
-        build_cohort(cohort, args.students, katas)
+        chosen = build_cohort(cohort, args.students, katas)
         options = grader.Options(cohort, out, katas, args.jobs, per_student=args.per_student)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         gradebook = grader.grade(options)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     pairs = args.students * len(katas)
     per_student = seconds / args.students
     solved = sum(k.passed for s in gradebook.students for k in s.katas.values())
@@ -87,10 +104,20 @@ def main(argv: list[str]) -> None:
           f"jobs {args.jobs}, {path}, profile grading, SQL on "
           f"{' and '.join(backend(u) for u in database_urls())}, bytecode "
           f"{'not ' if os.environ.get('PYTHONDONTWRITEBYTECODE') and not _compiled() else ''}compiled")
-    print(f"  {seconds:.1f} s in all; {pairs / seconds:.2f} student-katas per second; {per_student:.2f} s per "
-          f"student; {solved} of {pairs} student-katas solved")
+    print(f"  {seconds:.1f} s in all ({cpu:.0f} s of CPU, this process and its children); {pairs / seconds:.2f} "
+          f"student-katas per second; {per_student:.2f} s per student; {solved} of {pairs} student-katas solved")
     print(f"  floor (one cold `{STACK}`): {import_floor:.2f} s; per student / floor: {per_student / import_floor:.2f}")
     print(f"  at this rate 100 students would take {100 * per_student:.0f} s")
+    wrong = wrong_rows(gradebook, chosen)
+    print(f"  rows against their files: {pairs - len(wrong)} of {pairs} right", *(f"    wrong: {w}" for w in wrong),
+          sep="\n")
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process and the children it waited for (on a busy machine, wall time
+    says more about the neighbours)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _compiled() -> bool:

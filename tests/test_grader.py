@@ -131,7 +131,8 @@ def students(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def sandboxed_processes() -> list[str]:
-    """Processes of the sandbox user, or anything still running from a grader's temporary folders."""
+    """Processes of the sandbox user, or anything still running from a grader's temporary folders, started from
+    this interpreter."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -141,7 +142,8 @@ def sandboxed_processes() -> list[str]:
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError, ValueError):
             continue
-        if (uid == 65534 and os.getuid() == 0) or "kata-grade-" in command:
+        # Only this interpreter's: other test suites on the machine cage workers too.
+        if ((uid == 65534 and os.getuid() == 0) or "kata-grade-" in command) and sys.executable in command:
             found.append(f"{proc.name}: {command[:200]}")
     return found
 
@@ -246,6 +248,73 @@ def test_grading_the_same_folder_twice_gives_a_byte_identical_gradebook(small_co
     assert run_grader(small_cohort, second).returncode == 0
     assert (first / "gradebook.json").read_bytes() == (second / "gradebook.json").read_bytes()
     assert 0 < students(first)["bo"]["total"] < 10
+
+
+def run_grader_on(submissions: Path, out: Path, katas: list[str], *extra: str,
+                  profile: str = "grading") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dojo", "grade", str(submissions), "--out", str(out), "--katas", *katas,
+         "--profile", profile, *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+    )
+
+
+def test_batches_give_the_gradebook_of_a_process_per_student(tmp_path: Path) -> None:
+    """Replayed tests, copies graded once and real runs in one batch give what a process per student and kata
+    gives: the same scores, statuses, outcomes and messages, byte for byte."""
+    samples = ROOT / "tests" / "samples"
+    chosen = {
+        "ada": ("palindrome/correct_reversed", "duplicates/correct_min_id"),
+        "bo": ("palindrome/correct_reversed", "duplicates/correct_min_id"),  # byte-identical to ada's
+        "cy": ("palindrome/bug_lower", "duplicates/bug_ordered_by_first_id"),
+        "di": ("palindrome/bug_lower", "duplicates/bug_count_ge_one"),
+        "ed": ("palindrome/bug_fold_per_char", "duplicates/correct_text_sql"),
+    }
+    submissions = tmp_path / "submissions"
+    for student, files in chosen.items():
+        (submissions / student / "katas").mkdir(parents=True)
+        for file in files:
+            kata, sample = file.split("/")
+            source = (samples / kata / f"{sample}.py").read_text(encoding="utf-8")
+            if student == "ed":  # the same answers as another file's, from a file of its own: replayed
+                source += "\n# written by ed\n"
+            (submissions / student / "katas" / f"{kata}.py").write_text(source, encoding="utf-8")
+    (submissions / "fy").mkdir()  # nothing handed in
+    shutil.copytree(submissions / "cy", submissions / "gu")
+    (submissions / "gu" / "katas" / "duplicates.py").write_text((ROOT / "katas" / "duplicates.py").read_text())
+    batches, alone = tmp_path / "batches", tmp_path / "alone"
+    katas = ["palindrome", "duplicates"]
+    assert run_grader_on(submissions, batches, katas, "--jobs", "2").returncode == 0
+    assert run_grader_on(submissions, alone, katas, "--jobs", "2", "--per-student").returncode == 0
+    assert (batches / "gradebook.json").read_bytes() == (alone / "gradebook.json").read_bytes()
+    graded = students(batches)
+    assert graded["ada"]["total"] == graded["bo"]["total"] == 20
+    assert 0 < graded["cy"]["total"] < 20
+
+
+@needs_bubblewrap
+def test_a_hostile_student_between_two_honest_ones_in_one_batch_changes_neither(tmp_path: Path) -> None:
+    """One trusted process grades all three in turn: what the middle one does (crash, hang, grab memory, leave
+    processes behind, run past the time limit) stays in its own row."""
+    submissions = tmp_path / "submissions"
+    # Attacks that fail fast (the slow ones are in the hostile cohort, which batches grade too) and one that runs
+    # out of time.
+    fast = ("exit-at-import", "child-process-left-behind", "never-ending-thread")
+    middle = {**{name: ATTACKS[name] for name in fast},
+              "slow-past-the-time-limit": "import time\ndef is_palindrome(text):\n    time.sleep(4)\n    return True\n"}
+    for name, source in middle.items():
+        for student, code in ((f"{name}-a-honest", REFERENCE), (f"{name}-b", source), (f"{name}-c-honest", REFERENCE)):
+            (submissions / student).mkdir(parents=True)
+            (submissions / student / "palindrome.py").write_text(code + f"\n# {student}\n", encoding="utf-8")
+    out = tmp_path / "grades"
+    run = run_grader_on(submissions, out, ["palindrome"], "--jobs", "1", "--time-limit", "20")
+    assert run.returncode == 0, run.stdout + run.stderr
+    graded = students(out)
+    for name in middle:
+        assert graded[f"{name}-a-honest"]["total"] == graded[f"{name}-c-honest"]["total"] == 10, name
+        assert graded[f"{name}-b"]["total"] == 0, json.dumps(graded[f"{name}-b"], indent=1)[:2000]
+    assert graded["slow-past-the-time-limit-b"]["katas"]["palindrome"]["status"] == "timeout"
+    assert sandboxed_processes() == []
 
 
 def test_two_shards_merged_equal_one_run_over_the_whole_cohort(small_cohort: Path, tmp_path: Path) -> None:

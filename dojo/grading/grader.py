@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,8 @@ def _pytest_command(files: Sequence[str], options: Options, implementation: Path
 
 @dataclass
 class Submission:
-    """One student's module for one kata, copied alone into a private folder (or why there is none)."""
+    """A module for one kata, copied alone into a private folder (or why there is none)."""
 
-    student_id: str
     folder: Path | None
     problem: str = ""  # why there is no module to grade
 
@@ -115,24 +115,15 @@ class Submission:
         return self.folder / "results.json"
 
 
-def prepare(student_id: str, folder: Path, kata: Kata, work: Path) -> Submission:
-    """Copy the student's module for `kata` into a private folder under `work`; a missing or refused module
-    gives a submission with its problem instead."""
-    source, where = read_module(folder, kata)
-    if source is None:
-        return Submission(student_id, None, where)
-    private = Path(tempfile.mkdtemp(prefix="kata-grade-", dir=work))
-    (private / f"{kata.name}.py").write_bytes(source)
-    return Submission(student_id, private)
-
-
 def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options: Options) -> KataGrade:
     """One student's one kata in a trusted test process of its own: the per-student path, which the batch
     path must agree with, and what grades a student a crashed batch left out."""
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
-        submission = prepare("", folder, kata, Path(work))
-        if submission.folder is None:
-            return score(kata, expected, submission, None, options)
+        source, where = read_module(folder, kata)
+        if source is None:
+            return score(kata, expected, Submission(None, where), None, options)
+        submission = Submission(Path(work))
+        (Path(work) / f"{kata.name}.py").write_bytes(source)
         limit = options.time_limit or kata.time_limit
         command = [*_pytest_command(list(map(str, kata.test_files())), options, submission.folder),
                    f"--kata-results={submission.results()}"]
@@ -281,24 +272,21 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
         todo.append((student_id, folder))
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
         expected = expected_tests(options.katas, options, Path(work))
-        # Each kata's students in a few batches (one trusted process each), the batches of different katas
-        # interleaved so that parallel jobs start on different katas.
-        size = 1 if options.per_student else max(1, min(BATCH_SIZE, -(-len(todo) // max(1, options.jobs))))
-        chunks = [todo[start:start + size] for start in range(0, len(todo), size)]
-        tasks = [(kata, chunk) for chunk in chunks for kata in options.katas]
+        tasks = _tasks(todo, options, Path(work))
         done = 0
         total = len(todo) * len(options.katas)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
 
-            def run(kata: Kata, chunk: list[tuple[str, Path]]) -> list[tuple[str, KataGrade]]:
+            def run(kata: Kata, chunk: list[tuple[list[str], Submission]]) -> list[tuple[str, KataGrade]]:
                 if options.per_student:
-                    return [(sid, grade_kata(kata, folder, expected[kata.name], options)) for sid, folder in chunk]
-                submissions = [prepare(sid, folder, kata, Path(work)) for sid, folder in chunk]
-                grades = grade_batch(kata, submissions, expected[kata.name], options, Path(work))
-                for submission in submissions:
+                    return [(ids[0], grade_kata(kata, submission.folder or Path(), expected[kata.name], options))
+                            for ids, submission in chunk]
+                grades = grade_batch(kata, [submission for _, submission in chunk], expected[kata.name], options,
+                                     Path(work))
+                for _, submission in chunk:
                     if submission.folder is not None:
                         shutil.rmtree(submission.folder, ignore_errors=True)
-                return [(sid, grade) for (sid, _), grade in zip(chunk, grades, strict=True)]
+                return [(sid, grade) for (ids, _), grade in zip(chunk, grades, strict=True) for sid in ids]
 
             futures = {pool.submit(run, kata, chunk): kata for kata, chunk in tasks}
             pending: dict[str, dict[str, KataGrade]] = {}
@@ -321,6 +309,38 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
     gradebook = assemble(options, [sid for sid, _ in students], roster)
     write_outputs(options, gradebook, roster, described)
     return gradebook
+
+
+def _tasks(todo: list[tuple[str, Path]], options: Options, work: Path
+           ) -> list[tuple[Kata, list[tuple[list[str], Submission]]]]:
+    """What to run: per kata, its submissions in a few batches (one trusted process each), interleaved so that
+    parallel jobs start on different katas. Byte-identical modules are graded once for every student who handed
+    one in: grading is deterministic (the same code meets the same examples and gets the same gradebook, byte
+    for byte), so their grades could not differ. The per-student path grades every student in a process of
+    their own (and reads their folder itself)."""
+    per_kata = []
+    for kata in options.katas:
+        if options.per_student:
+            per_kata.append((kata, [([sid], Submission(folder)) for sid, folder in todo]))
+            continue
+        groups: dict[str, tuple[list[str], Submission]] = {}
+        for sid, folder in todo:
+            source, where = read_module(folder, kata)
+            if source is None:
+                groups[f"none:{sid}"] = ([sid], Submission(None, where))
+                continue
+            key = hashlib.sha256(source).hexdigest()
+            if key not in groups:
+                private = Path(tempfile.mkdtemp(prefix="kata-grade-", dir=work))
+                (private / f"{kata.name}.py").write_bytes(source)
+                groups[key] = ([], Submission(private))
+            groups[key][0].append(sid)
+        per_kata.append((kata, list(groups.values())))
+    size = max(1, max((len(g) for _, g in per_kata), default=1) // max(1, options.jobs) + 1)
+    size = 1 if options.per_student else min(BATCH_SIZE, size)
+    chunked = [[(kata, groups[start:start + size]) for start in range(0, len(groups), size)]
+               for kata, groups in per_kata]
+    return [task for wave in zip_longest(*chunked) for task in wave if task is not None]
 
 
 def merge(shards: Sequence[Path], options: Options) -> Gradebook:
