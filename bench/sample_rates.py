@@ -1,23 +1,21 @@
 """How reliably the hidden tests tell the samples apart: every sample of every kata (or of the named ones)
-run R times as a learner's first attempt (learner profile, an empty example database each time).
-`nox -s samples -- [RUNS] [--jobs N] [KATA...]` prints a line after each pass over the whole set (so an
-interrupted measurement still says how far it got), then, per sample, how many runs gave the right verdict.
-A buggy sample's run stops at its first failing test (`--exitfirst`): one failure is all "caught" needs.
+run R times as a learner's first attempt (learner profile, no example database; `dojo.authoring.attempts`,
+a batch per kata and pass, katas in parallel). `nox -s samples -- [RUNS] [--jobs N] [KATA...]` prints a line
+after each pass over the whole set (so an interrupted measurement still says how far it got), then, per
+sample, how many runs gave the right verdict. A buggy sample's run stops at its first failing test: one
+failure is all "caught" needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from itertools import repeat
 from pathlib import Path
 
 from dojo import manifest
-from dojo.authoring.audit import run_kata
+from dojo.authoring.attempts import first_attempts
 from dojo.manifest import ROOT
 
 SAMPLES = ROOT / "tests" / "samples"
@@ -35,22 +33,22 @@ def main() -> None:
                if postgresql or "postgresql_only" not in path.stem]
     right: dict[Path, int] = dict.fromkeys((path for _, path in samples), 0)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kata-samples-") as work, ThreadPoolExecutor(args.jobs) as pool:
-
-        def one(name: str, path: Path, run: int) -> bool:
-            folder = Path(work) / f"{name}-{path.stem}-{run}"
-            folder.mkdir()
-            shutil.copy(path, folder / f"{name}.py")
-            correct = path.stem.startswith("correct")
-            result = run_kata(manifest.get(name), folder, "learner", *([] if correct else ["--exitfirst"]))
-            shutil.rmtree(folder)
-            return result.returncode == (0 if correct else 1)
-
+    by_kata: dict[str, list[Path]] = {}
+    for name, path in samples:
+        by_kata.setdefault(name, []).append(path)
+    with ThreadPoolExecutor(args.jobs) as pool:
         for run in range(args.runs):
-            verdicts = list(pool.map(one, [n for n, _ in samples], [p for _, p in samples], repeat(run)))
-            wrong = [f"{name}/{path.stem}" for (name, path), ok in zip(samples, verdicts, strict=True) if not ok]
-            for (_, path), ok in zip(samples, verdicts, strict=True):
-                right[path] += ok
+            futures = {name: pool.submit(first_attempts, manifest.get(name),
+                                         [p.read_text(encoding="utf-8") for p in paths], jobs=1,
+                                         stop_at_first_failure=[not p.stem.startswith("correct") for p in paths])
+                       for name, paths in by_kata.items()}
+            wrong = []
+            for name, paths in by_kata.items():
+                for path, attempt in zip(paths, futures[name].result(), strict=True):
+                    ok = attempt.passed if path.stem.startswith("correct") else attempt.caught
+                    right[path] += ok
+                    if not ok:
+                        wrong.append(f"{name}/{path.stem}")
             print(f"pass {run + 1} of {args.runs}: {len(samples) - len(wrong)} of {len(samples)} right"
                   f"{' (wrong: ' + ', '.join(wrong) + ')' if wrong else ''}, {time.perf_counter() - started:.0f} s",
                   flush=True)

@@ -1,20 +1,20 @@
-"""The kata set proves itself: every untouched stub is 'not started', every reference solves its kata,
-and for each kata a set of correct and buggy implementations is told apart on a learner's first attempt
-(the learner profile, an empty example database), so a bug is caught by a pinned example or a strategy
-aimed at it, not by the luck of a remembered failure."""
+"""The kata set proves itself: every untouched stub is 'not started', every reference solves its kata (both
+through the learner's own command), and for each kata a set of correct and buggy implementations is told apart
+on a learner's first attempt (the learner profile, no example database), so a bug is caught by a pinned example
+or a strategy aimed at it, not by the luck of a remembered failure."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from dojo import manifest
+from dojo.authoring.attempts import Attempt, first_attempts
 from dojo.authoring.audit import run_kata
 from dojo.manifest import ROOT, Kata
 
@@ -41,34 +41,36 @@ def samples() -> list[tuple[str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def sample_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[Path, Future[subprocess.CompletedProcess[str]]]]:
-    """Every selected sample's kata run, started at once on all cores (each is a separate process)."""
-
-    def run(kata_name: str, sample: Path) -> subprocess.CompletedProcess[str]:
-        folder = tmp_path_factory.mktemp(sample.stem)
-        shutil.copy(sample, folder / f"{kata_name}.py")
-        # A buggy sample is caught at its first failing test; the rest of its run would change nothing.
-        return run_kata(manifest.get(kata_name), folder, "learner", *[] if sample.stem.startswith("correct") else
-                        ["--exitfirst"])
-
+def sample_attempts(request: pytest.FixtureRequest) -> Iterator[dict[Path, Callable[[], Attempt]]]:
+    """Every selected sample's first attempt: a batch per kata (one trusted process takes its samples in turn),
+    the katas' batches on all cores at once."""
     postgresql = bool(os.environ.get("KATA_DATABASE_URL"))
     selected = [item.callspec.params for item in request.session.items
                 if item.originalname == "test_correct_samples_pass_and_buggy_samples_are_caught"
                 and (postgresql or "postgresql_only" not in item.callspec.params["sample"].stem)]
+    by_kata: dict[str, list[Path]] = {}
+    for params in selected:
+        by_kata.setdefault(params["kata_name"], []).append(params["sample"])
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as executor:
-        yield {params["sample"]: executor.submit(run, params["kata_name"], params["sample"]) for params in selected}
+        # A buggy sample is caught at its first failing test; the rest of its run would change nothing.
+        futures = {name: executor.submit(first_attempts, manifest.get(name),
+                                         [path.read_text(encoding="utf-8") for path in paths], jobs=1,
+                                         stop_at_first_failure=[not p.stem.startswith("correct") for p in paths])
+                   for name, paths in by_kata.items()}
+        yield {path: (lambda name=name, index=index: futures[name].result()[index])
+               for name, paths in by_kata.items() for index, path in enumerate(paths)}
 
 
 @pytest.mark.parametrize(("kata_name", "sample"), samples(), ids=lambda v: v.stem if isinstance(v, Path) else v)
 def test_correct_samples_pass_and_buggy_samples_are_caught(
-    kata_name: str, sample: Path, sample_runs: dict[Path, Future[subprocess.CompletedProcess[str]]]
+    kata_name: str, sample: Path, sample_attempts: dict[Path, Callable[[], Attempt]]
 ) -> None:
     if "postgresql_only" in sample.stem and not os.environ.get("KATA_DATABASE_URL"):
         pytest.skip("this bug shows only on PostgreSQL: set KATA_DATABASE_URL (CI does)")
-    result = sample_runs[sample].result()
+    attempt = sample_attempts[sample]()
+    assert attempt.outcomes is not None, f"{sample.name}: its run did not finish"
     if sample.stem.startswith("correct"):
-        assert result.returncode == 0, f"{sample.name} is correct but was failed:\n{result.stdout}"
+        assert attempt.passed, f"{sample.name} is correct but was failed:\n" + "\n\n".join(
+            f"{requirement}:\n{message}" for requirement, message in attempt.failures.items())
     else:
-        assert result.returncode == 1, f"{sample.name} is buggy but passed:\n{result.stdout}"
-        assert "requirements met" in result.stdout, result.stdout + result.stderr
+        assert attempt.caught, f"{sample.name} is buggy but passed every test"

@@ -8,12 +8,14 @@ fixtures are torn down at the end of the student (the next student starts from n
 workers, fresh databases), and a wall-clock limit stops the student: their workers are killed, the rest of
 their tests are not run, and their result says they timed out, as a killed process would. A student's results
 are written the moment the student is done; the grader re-grades on its own anyone a crashed batch left out.
+No example database is shared between students: each run is a first attempt.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +26,13 @@ import pytest
 from hypothesis import settings
 
 from dojo.grading.replay import Replayer
+from dojo.manifest import ROOT, Kata
+from dojo.scoring import Outcome
 from dojo.trusted.plugin import IMPLEMENTATION, POOL, make_pool
 from dojo.trusted.results import ResultCollector
 from dojo.trusted.submissions import Implementation
+
+FAILING = (Outcome.FAILED, Outcome.ERROR, Outcome.NOT_STARTED)
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,23 @@ class Student:
     folder: Path  # a private folder holding the student's module alone
     results: Path  # where their results go
     seconds: float  # wall-clock limit for their tests
+    first_failure: bool = False  # stop at their first failing test (a buggy sample needs no more)
 
     def to_json(self) -> dict[str, Any]:
-        return {"folder": str(self.folder), "results": str(self.results), "seconds": self.seconds}
+        return {"folder": str(self.folder), "results": str(self.results), "seconds": self.seconds,
+                "first_failure": self.first_failure}
 
 
 def write_batch(path: Path, students: Sequence[Student]) -> None:
     path.write_text(json.dumps([student.to_json() for student in students]), encoding="utf-8")
+
+
+def command(kata: Kata, implementation: Path, profile: str, listing: Path, *extra: str) -> list[str]:
+    """The trusted test process that runs `kata`'s tests for every student in `listing`."""
+    return [sys.executable, "-m", "pytest", *map(str, kata.test_files()), f"--rootdir={ROOT}",
+            "-c", str(ROOT / "pyproject.toml"), f"--kata-impl={implementation}", f"--kata-profile={profile}",
+            "-p", "no:cacheprovider", "-q", "--no-header", "-p", "dojo.grading.batch", f"--kata-batch={listing}",
+            *extra]
 
 
 def read_results(path: Path) -> tuple[dict[str, dict[str, Any]], bool] | None:
@@ -64,11 +80,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("--kata-batch")
     if path:
-        students = [Student(Path(s["folder"]), Path(s["results"]), float(s["seconds"]))
+        students = [Student(Path(s["folder"]), Path(s["results"]), float(s["seconds"]), bool(s["first_failure"]))
                     for s in json.loads(path.read_text(encoding="utf-8"))]
         folder = config.getoption("--kata-replay")
         if folder and not settings().derandomize:
             raise pytest.UsageError("--kata-replay needs a derandomized profile: other runs draw other examples")
+        if settings().database is not None:  # a failure one student's run saved would be replayed for the next
+            name = f"{config.getoption('--kata-profile')}, no example database"
+            settings.register_profile(name, parent=settings.get_profile(config.getoption("--kata-profile")),
+                                      database=None)
+            settings.load_profile(name)
         config.pluginmanager.register(Batch(students, Replayer(folder) if folder else None), "kata-batch")
 
 
@@ -107,6 +128,8 @@ class Batch:
                     self.replayer.run(item, following, pool)
                 else:
                     item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if student.first_failure and collector.results[item.nodeid].outcome in FAILING:
+                    break
         finally:
             timer.cancel()
             # Whatever is still set up (a stopped student's fixtures, those a replayed last test left) goes.

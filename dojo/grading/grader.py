@@ -93,14 +93,19 @@ def expected_tests(katas: Sequence[Kata], options: Options, work: Path) -> dict[
 
 
 def _pytest_command(files: Sequence[str], options: Options, implementation: Path) -> list[str]:
-    command = [sys.executable, "-m", "pytest", *files, f"--rootdir={ROOT}",
-               "-c", str(ROOT / "pyproject.toml"), f"--kata-impl={implementation}", "--kata-sandbox",
-               f"--kata-profile={options.profile}", "-p", "no:cacheprovider", "-q", "--no-header"]
+    return [sys.executable, "-m", "pytest", *files, f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"),
+            f"--kata-impl={implementation}", f"--kata-profile={options.profile}", "-p", "no:cacheprovider", "-q",
+            "--no-header", *_cage(options)]
+
+
+def _cage(options: Options) -> list[str]:
+    """The options that cage every graded worker, under the grader's limits where given."""
+    cage = ["--kata-sandbox"]
     if options.memory_mb:
-        command.append(f"--kata-memory-mb={options.memory_mb}")
+        cage.append(f"--kata-memory-mb={options.memory_mb}")
     if options.time_limit:
-        command.append(f"--kata-cpu-seconds={int(options.time_limit)}")
-    return command
+        cage.append(f"--kata-cpu-seconds={int(options.time_limit)}")
+    return cage
 
 
 @dataclass
@@ -142,11 +147,11 @@ def grade_batch(kata: Kata, submissions: Sequence[Submission], expected: list[di
     listing = Path(tempfile.mkstemp(prefix=f"batch-{kata.name}-", suffix=".json", dir=work)[1])
     batch.write_batch(listing, [batch.Student(s.folder, s.results(), limit) for s in graded if s.folder is not None])
     if graded:
-        command = [*_pytest_command(list(map(str, kata.test_files())), options, graded[0].folder or work),
-                   "-p", "dojo.grading.batch", f"--kata-batch={listing}"]
+        extra = [*_cage(options)]
         if profiles.derandomized(options.profile):  # the same examples for everyone: answers decide a test
-            command.append(f"--kata-replay={work / 'replay'}")
-        _run_with_deadline(command, work, limit * len(graded) + BATCH_MARGIN)
+            extra.append(f"--kata-replay={work / 'replay'}")
+        _run_with_deadline(batch.command(kata, graded[0].folder or work, options.profile, listing, *extra), work,
+                           limit * len(graded) + BATCH_MARGIN)
     grades = []
     for submission in submissions:
         recorded = batch.read_results(submission.results()) if submission.folder is not None else None
