@@ -1,8 +1,9 @@
 """`nox -s audit [-- NAME...] [--runs R]`: the mutation audit of each kata's hidden tests.
 
 Every first-order mutant of a kata's reference (see `mutants`) runs through the kata's public and hidden tests
-exactly as a learner's first attempt does: `python -m dojo kata` under the learner profile, with an example
-database of its own that starts empty, so no remembered failure can hide a weak strategy. A mutant that
+exactly as a learner's first attempt does: under the learner profile, with no example database, so no
+remembered failure can hide a weak strategy (`attempts`: a few trusted test processes take the mutants in turn,
+in parallel). A mutant that
 survives any of its R runs is a weakness of the tests, unless it is listed, with a one-line reason, as
 equivalent in `checks/hidden/<kata>.equivalent.toml`:
 
@@ -17,22 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dojo import manifest
+from dojo.authoring.attempts import first_attempts
 from dojo.authoring.mutants import Mutant, mutants
 from dojo.manifest import ROOT, Kata
-
-FAILED_LINE = re.compile(r"^\s+[✗x] (.+) \[[^\]]+\]$", re.M)
 
 
 def run_kata(kata: Kata, impl: Path | str, profile: str = "learner", *extra: str,
@@ -74,7 +72,6 @@ class Verdict:
     change: tuple[str, str]
     kills: int = 0
     runs: int = 0
-    killed_by: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     equivalent: str = ""
 
@@ -87,33 +84,22 @@ class Verdict:
         return "equivalent" if self.equivalent else ("survived" if self.kills == 0 else "sometimes")
 
 
-def audit_kata(kata: Kata, runs: int, jobs: int, work: Path) -> tuple[list[Verdict], float]:
+def audit_kata(kata: Kata, runs: int, jobs: int) -> tuple[list[Verdict], float]:
     started = time.perf_counter()
     original = kata.reference().read_text(encoding="utf-8")
     known = equivalents(kata)
     verdicts = [Verdict(m, change(m, original)) for m in mutants(original)]
     for verdict in verdicts:
         verdict.equivalent = known.get(verdict.change, "")
-
-    def one(verdict: Verdict, run: int) -> None:
-        folder = work / f"{kata.name}-{verdict.mutant.number}-{run}"
-        folder.mkdir()
-        (folder / f"{kata.name}.py").write_text(verdict.mutant.source + "\n", encoding="utf-8")
-        try:
-            result = run_kata(kata, folder, timeout=max(300.0, 5 * kata.time_limit))
-        except subprocess.TimeoutExpired:
-            verdict.errors.append("the run did not finish")
-            return
-        verdict.runs += 1
-        if result.returncode == 1:
-            verdict.kills += 1
-            verdict.killed_by.update(FAILED_LINE.findall(result.stdout))
-        elif result.returncode != 0:
-            verdict.errors.append(f"exit status {result.returncode}: {(result.stderr or result.stdout)[-300:]}")
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in [pool.submit(one, v, r) for r in range(runs) for v in verdicts]:
-            future.result()
+    for _ in range(runs):  # a run is a pass over every mutant, each a first attempt stopped at its first failure
+        attempts = first_attempts(kata, [v.mutant.source + "\n" for v in verdicts], jobs=jobs,
+                                  stop_at_first_failure=[True] * len(verdicts))
+        for verdict, attempt in zip(verdicts, attempts, strict=True):
+            if attempt.outcomes is None:
+                verdict.errors.append("the run did not finish")
+                continue
+            verdict.runs += 1
+            verdict.kills += attempt.caught
     return verdicts, time.perf_counter() - started
 
 
@@ -160,8 +146,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"== {kata.name}: the reference itself fails its tests; fix that first.\n{baseline.stdout[-2000:]}")
             weak += 1
             continue
-        with tempfile.TemporaryDirectory(prefix=f"kata-audit-{kata.name}-") as work:
-            verdicts, seconds = audit_kata(kata, args.runs, args.jobs, Path(work))
+        verdicts, seconds = audit_kata(kata, args.runs, args.jobs)
         text, numbers = report(kata, verdicts, seconds, args.runs)
         print(text, flush=True)
         figures.append(numbers)
