@@ -111,7 +111,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(tags=["instructor"])
 def bench(session: nox.Session) -> None:
-    """Print the figures: grading speed (`-- STUDENTS JOBS`) and the learner loop against bare pytest."""
+    """Print the figures: grading a realistic cohort (`-- STUDENTS JOBS`) and the learner loop against bare pytest."""
     _install(session)
     session.run("python", "-m", "bench.grading", *session.posargs)
     session.run("python", "-m", "bench.learner_loop")
