@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+from dojo.manifest import ROOT
 
 LEARNER, CI, GRADING = "learner", "ci", "grading"
 NAMES = (LEARNER, CI, GRADING)
@@ -26,6 +30,25 @@ def register() -> None:
     # learner's run draws: the hidden tests' power comes from pinned examples and strategies aimed at each trap,
     # which catch every sample bug in every learner run (the kata-set check proves it), not from drawing more.
     settings.register_profile(GRADING, max_examples=100, derandomize=True, database=None, **_COMMON)
+
+
+# Hypothesis keeps its example database and a cache of Unicode tables (about a second of CPU to rebuild) in its
+# storage folder. Processes that use no example database (batches: the grader's, the audit's) share the project's
+# folder; a learner's first run gets an empty folder of its own, seeded with the tables.
+STORAGE = ROOT / ".hypothesis"
+UNICODE_DATA = "unicode_data"
+
+
+def shared_storage() -> dict[str, str]:
+    """The environment for a process that keeps no examples: the project's storage folder."""
+    return {"HYPOTHESIS_STORAGE_DIRECTORY": str(STORAGE)}
+
+
+def fresh_storage(folder: Path) -> dict[str, str]:
+    """The environment for a first run: an empty example database in `folder`, with the Unicode tables."""
+    if (STORAGE / UNICODE_DATA).is_dir():
+        shutil.copytree(STORAGE / UNICODE_DATA, folder / UNICODE_DATA, dirs_exist_ok=True)
+    return {"HYPOTHESIS_STORAGE_DIRECTORY": str(folder)}
 
 
 def default() -> str:

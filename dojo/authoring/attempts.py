@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import profiles
 from dojo.grading import batch
 from dojo.manifest import Kata
 from dojo.scoring import Outcome
@@ -50,8 +51,7 @@ def first_attempts(kata: Kata, sources: Sequence[str], *, jobs: int, stop_at_fir
             (folder / f"{kata.name}.py").write_text(source, encoding="utf-8")
             students.append(batch.Student(folder, folder / "results.json", 5 * kata.time_limit, stop))
         chunks = [students[start::max(1, jobs)] for start in range(max(1, jobs))]
-        environment = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(Path(work) / "examples"),
-                       "NO_COLOR": "1"}
+        environment = {**os.environ, **profiles.shared_storage(), "NO_COLOR": "1"}
 
         def run(number: int, chunk: list[batch.Student]) -> None:
             if not chunk:

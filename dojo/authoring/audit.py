@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo import manifest
+from dojo import manifest, profiles
 from dojo.authoring.attempts import first_attempts
 from dojo.authoring.mutants import Mutant, mutants
 from dojo.manifest import ROOT, Kata
@@ -37,7 +37,7 @@ def run_kata(kata: Kata, impl: Path | str, profile: str = "learner", *extra: str
              timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """One learner's first run of `kata` on `impl`: a fresh process, a fresh (empty) example database."""
     with tempfile.TemporaryDirectory(prefix="kata-examples-") as examples:
-        environment = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": examples, "NO_COLOR": "1"}
+        environment = {**os.environ, **profiles.fresh_storage(Path(examples)), "NO_COLOR": "1"}
         return subprocess.run(
             [sys.executable, "-m", "dojo", "kata", kata.name, f"--impl={impl}", f"--kata-profile={profile}", *extra],
             cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False, env=environment)

@@ -185,7 +185,8 @@ def _run_with_deadline(command: list[str], cwd: Path, seconds: float) -> bool:
     caged workers die with it: bubblewrap's --die-with-parent and the workers' parent-death signal)."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, **profiles.shared_storage()})
         try:
             process.wait(timeout=seconds)
             return False
