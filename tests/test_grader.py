@@ -307,7 +307,7 @@ def test_a_hostile_student_between_two_honest_ones_in_one_batch_changes_neither(
             (submissions / student).mkdir(parents=True)
             (submissions / student / "palindrome.py").write_text(code + f"\n# {student}\n", encoding="utf-8")
     out = tmp_path / "grades"
-    run = run_grader_on(submissions, out, ["palindrome"], "--jobs", "1", "--time-limit", "20")
+    run = run_grader_on(submissions, out, ["palindrome"], "--jobs", "1", "--time-limit", "30")
     assert run.returncode == 0, run.stdout + run.stderr
     graded = students(out)
     for name in middle:
