@@ -108,6 +108,9 @@ def main(argv: list[str]) -> None:
           f"student-katas per second; {per_student:.2f} s per student; {solved} of {pairs} student-katas solved")
     print(f"  floor (one cold `{STACK}`): {import_floor:.2f} s; per student / floor: {per_student / import_floor:.2f}")
     print(f"  at this rate 100 students would take {100 * per_student:.0f} s")
+    for kata in katas:
+        spent = options.costs.seconds.get(kata.name, 0.0)
+        print(f"  {kata.name} ({kata.kind}): {spent:.1f} s of CPU, {spent / args.students:.2f} s per student")
     wrong = wrong_rows(gradebook, chosen)
     print(f"  rows against their files: {pairs - len(wrong)} of {pairs} right", *(f"    wrong: {w}" for w in wrong),
           sep="\n")

@@ -15,6 +15,7 @@ collide; the hash keeps every file name safe and unique.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -25,11 +26,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,18 @@ def student_key(student_id: str) -> str:
 
 
 @dataclass
+class Costs:
+    """CPU seconds spent per kata: the trusted test processes and the workers they waited for."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kata: Kata, seconds: float) -> None:
+        with self.lock:  # jobs finish in threads of their own
+            self.seconds[kata.name] = self.seconds.get(kata.name, 0.0) + seconds
+
+
+@dataclass
 class Options:
     submissions: Path
     out: Path
@@ -70,6 +84,7 @@ class Options:
     canvas: Path | None = None
     shard: tuple[int, int] | None = None  # (I, N): grade only the I-th of N slices of the cohort
     per_student: bool = False  # a trusted process per student and kata instead of batches
+    costs: Costs = field(default_factory=Costs)
 
 
 def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
@@ -132,7 +147,9 @@ def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options
         limit = options.time_limit or kata.time_limit
         command = [*_pytest_command(list(map(str, kata.test_files())), options, submission.folder),
                    f"--kata-results={submission.results()}"]
-        if _run_with_deadline(command, submission.folder, limit):
+        stopped, cpu = _run_with_deadline(command, submission.folder, limit)
+        options.costs.add(kata, cpu)
+        if stopped:
             return score(kata, expected, submission, ({}, True), options)
         return score(kata, expected, submission, batch.read_results(submission.results()), options)
 
@@ -150,8 +167,9 @@ def grade_batch(kata: Kata, submissions: Sequence[Submission], expected: list[di
         extra = [*_cage(options)]
         if profiles.derandomized(options.profile):  # the same examples for everyone: answers decide a test
             extra.append(f"--kata-replay={work / 'replay'}")
-        _run_with_deadline(batch.command(kata, graded[0].folder or work, options.profile, listing, *extra), work,
-                           limit * len(graded) + BATCH_MARGIN)
+        _, cpu = _run_with_deadline(batch.command(kata, graded[0].folder or work, options.profile, listing, *extra),
+                                    work, limit * len(graded) + BATCH_MARGIN)
+        options.costs.add(kata, cpu)
     grades = []
     for submission in submissions:
         recorded = batch.read_results(submission.results()) if submission.folder is not None else None
@@ -180,20 +198,27 @@ def score(kata: Kata, expected: list[dict[str, Any]], submission: Submission,
     return _scored(kata, None, tests, results, "")
 
 
-def _run_with_deadline(command: list[str], cwd: Path, seconds: float) -> bool:
+def _run_with_deadline(command: list[str], cwd: Path, seconds: float) -> tuple[bool, float]:
     """Run a trusted test process in its own session; past the deadline, SIGKILL its whole group (the
-    caged workers die with it: bubblewrap's --die-with-parent and the workers' parent-death signal)."""
+    caged workers die with it: bubblewrap's --die-with-parent and the workers' parent-death signal). Returns
+    whether it was stopped, and the CPU seconds it and the workers it waited for used."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True,
                                    env={**os.environ, **profiles.shared_storage()})
-        try:
-            process.wait(timeout=seconds)
-            return False
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            return True
+        stopped = threading.Event()
+
+        def stop() -> None:
+            stopped.set()
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)
+
+        deadline = threading.Timer(seconds, stop)
+        deadline.start()
+        _, status, usage = os.wait4(process.pid, 0)  # wait4, unlike Popen.wait, tells the CPU time
+        deadline.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return stopped.is_set(), usage.ru_utime + usage.ru_stime
 
 
 def _scored(kata: Kata, status: Outcome | None, tests: list[dict[str, Any]], recorded: dict[str, dict[str, Any]],
@@ -430,6 +455,7 @@ def write_outputs(options: Options, gradebook: Gradebook, roster: dict[str, dict
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", graded_at), "python": sys.version.split()[0],
         "profile": options.profile, "katas": [k.name for k in options.katas], "jobs": options.jobs,
         "title": options.title, "students": {s.id: student_key(s.id) for s in gradebook.students},
+        "cpu_seconds": {name: round(seconds, 1) for name, seconds in sorted(options.costs.seconds.items())},
     })
 
 
@@ -497,6 +523,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     mean = sum(s.total for s in students) / len(students) if students else 0.0
     print(f"graded {len(students)} students on {len(katas)} katas; mean {report.points_text(mean)} of "
           f"{report.points_text(students[0].max if students else 0)}; report: {args.out / 'report.html'}")
+    spent = options.costs.seconds
+    print("CPU seconds per kata: " + ", ".join(f"{k.name} {spent.get(k.name, 0.0):.0f}" for k in katas))
     unmatched = args.out / "canvas-unmatched.txt"
     if args.canvas and unmatched.exists():
         print(f"canvas.csv: not every student matched ({unmatched}):", unmatched.read_text(encoding="utf-8"),
