@@ -110,8 +110,13 @@ class Store:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.tree = Tree()
+        self.stamp = -1  # the folder's modification time when last read: a new file changes it
 
     def refresh(self) -> Tree:
+        stamp = self.folder.stat().st_mtime_ns
+        if stamp == self.stamp:
+            return self.tree
+        self.stamp = stamp
         for path in sorted(self.folder.glob("*.json")):
             if path.stem not in self.tree.known:
                 self.tree.known.add(path.stem)
