@@ -111,8 +111,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(tags=["instructor"])
 def bench(session: nox.Session) -> None:
-    """Print the figures: grading a realistic cohort (`-- STUDENTS JOBS`) and the learner loop against bare pytest."""
+    """Print the figures: grading a realistic cohort (`-- STUDENTS JOBS`), the learner loop; `-- breakdown KATA`."""
     _install(session)
+    if session.posargs[:1] == ["breakdown"]:  # where one student-kata's time goes
+        session.run("python", "-m", "bench.breakdown", *session.posargs[1:])
+        return
     session.run("python", "-m", "bench.grading", *session.posargs)
     session.run("python", "-m", "bench.learner_loop")
 
