@@ -137,7 +137,7 @@ class Worker:
         scripts = self._home / "bin"
         if not scripts.exists():
             scripts.mkdir()
-            for script in ("main.py", "wire.py"):
+            for script in ("main.py", "wire.py", "doubles.py"):
                 shutil.copy(WORKER_CORE / script, scripts / script)
             kind = kinds.get(self.kata.kind)
             if (worker := kind.worker_path()) is not None:

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # -I leaves the script's own folder off sys.path
-# The copy of wire.py beside this script, importable once its folder is on the path.
+# The copies of wire.py and doubles.py beside this script, importable once its folder is on the path; a kind's
+# worker module imports them from sys.modules.
+import doubles  # noqa: F401
 from wire import (
     MAX_TEXT,
     ProtocolError,
