@@ -65,7 +65,9 @@ class Session:
         self.path = path
         try:
             source = Path(path).read_bytes()
-            code = compile(source, path, "exec")
+            # dont_inherit: learner code gets no __future__ flag of this module (string annotations would hide
+            # the local names FastAPI resolves a closure's dependencies by)
+            code = compile(source, path, "exec", dont_inherit=True)
         except SyntaxError as error:
             return {"load_error": "syntax", "message": error.msg, "line": error.lineno,
                     "code": (error.text or "").rstrip("\n")[:MAX_TEXT]}
