@@ -27,8 +27,8 @@ def create_app(secret: str, users: Mapping[str, User], clock: Callable[[], float
     articles: dict[int, dict[str, Any]] = {}
     ids = itertools.count(1)
 
-    def unauthorized(detail: str) -> HTTPException:
-        return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+    def unauthorized() -> HTTPException:
+        return HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
 
     def current_user(token: Annotated[str, Depends(bearer)]) -> tuple[str, User]:
         try:
@@ -37,19 +37,19 @@ def create_app(secret: str, users: Mapping[str, User], clock: Callable[[], float
             claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
                                 options={"verify_exp": False, "require": ["sub", "exp"]})
         except jwt.InvalidTokenError:
-            raise unauthorized("Invalid token") from None
+            raise unauthorized() from None
         if clock() >= claims["exp"]:
-            raise unauthorized("Token expired")
+            raise unauthorized()
         # Looked up on every request: a user taken out of `users` loses access at once, whatever tokens it holds.
         user = users.get(claims["sub"])
         if user is None:
-            raise unauthorized("Invalid token")
+            raise unauthorized()
         return claims["sub"], user
 
     def at_least(role: str) -> Callable[..., tuple[str, User]]:
         def check(who: Annotated[tuple[str, User], Depends(current_user)]) -> tuple[str, User]:
             if ROLES.index(who[1].role) < ROLES.index(role):
-                raise HTTPException(status_code=403, detail=f"Needs the role {role}")
+                raise HTTPException(status_code=403)
             return who
 
         return check
@@ -59,7 +59,7 @@ def create_app(secret: str, users: Mapping[str, User], clock: Callable[[], float
         user = users.get(form.username)
         if user is None or not verify_password(form.password, user.password_hash):
             # One answer for both: a different one would tell who has an account.
-            raise unauthorized("Wrong username or password")
+            raise unauthorized()
         now = clock()
         claims = {"sub": form.username, "role": user.role, "iat": now, "exp": now + LIFETIME}
         return {"access_token": jwt.encode(claims, secret, algorithm=ALGORITHM), "token_type": "bearer"}
@@ -81,6 +81,6 @@ def create_app(secret: str, users: Mapping[str, User], clock: Callable[[], float
     @app.delete("/articles/{article_id}", status_code=204, dependencies=[Depends(at_least("admin"))])
     def delete_article(article_id: int) -> None:
         if articles.pop(article_id, None) is None:
-            raise HTTPException(status_code=404, detail="No such article")
+            raise HTTPException(status_code=404)
 
     return app

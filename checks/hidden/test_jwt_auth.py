@@ -236,6 +236,8 @@ def bad_tokens(api: Api) -> dict[str, Callable[[], str | None]]:
         "a token whose exp is now": lambda: "Bearer " + api.forge("ada", issued=now - LIFETIME),
         "a token that expired an hour ago": lambda: "Bearer " + api.forge("ada", issued=now - LIFETIME - 3600),
         "a validly signed token for 'mallory', who is not in users": lambda: "Bearer " + api.forge("mallory"),
+        "a validly signed token with no sub": lambda: "Bearer " + jwt.encode(
+            {k: v for k, v in claims.items() if k != "sub"}, SECRET, algorithm="HS256"),
         "a validly signed token for 'ADA' (users has 'ada')": lambda: "Bearer " + api.forge("ADA"),
     }
 

@@ -1,6 +1,7 @@
 """Test doubles written as plain data: the trusted side puts `{"$clock": 0.0}` where an argument goes, and the
 worker makes the double there, keeps it, and reports what it saw. Kinds add doubles of their own by
-extending `Doubles.make`; this part is every kind's (a fake clock).
+extending `Doubles.make`; this part is every kind's (a fake clock, and a learner object built from doubles, so
+one kind's helper can hand an object of the learner's own to code another kind runs).
 
 Standard library only: the worker core ships it beside main.py, which imports it before any kind's module, so a
 kind's worker module imports it as `doubles`.
@@ -26,9 +27,12 @@ class FakeClock:
 class Doubles:
     """Makes the doubles of one test's arguments and keeps them. A dict with exactly one key starting with "$" is
     a double's spec, made by `make`: `{"$clock": start}` (with `"tick"`: it moves on at every reading) is a
-    FakeClock. Other tags are left as they are, and lists and plain dicts are resolved item by item."""
+    FakeClock; `{"$new": [class name, args, kwargs]}` an object of the learner's module built from resolved
+    arguments (a learner's RateLimiter on a fake clock, handed to their create_app). Other tags are left as they
+    are, and lists and plain dicts are resolved item by item."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: Any = None) -> None:
+        self.module = module  # the learner's module, for `$new`
         self.clocks: list[FakeClock] = []
 
     def resolve(self, value: Any) -> Any:
@@ -45,6 +49,9 @@ class Doubles:
         if tag == "$clock" and set(spec) <= {"$clock", "tick"}:
             self.clocks.append(FakeClock(float(spec["$clock"]), float(spec.get("tick", 0.0))))
             return self.clocks[-1]
+        if tag == "$new" and len(spec) == 1 and self.module is not None:
+            name, args, kwargs = spec["$new"]
+            return getattr(self.module, name)(*self.resolve(args), **self.resolve(kwargs))
         return spec
 
     def advance(self, seconds: float) -> None:

@@ -48,16 +48,16 @@ class Session:
     def __init__(self) -> None:
         self.module: Any = None
         self.path = ""
-        self.kind: Any = None  # the kata kind's worker module, if it has one
+        self.kinds: list[Any] = []  # the worker modules of the kata's kind and of the kinds it uses
         self.objects: list[Any] = []  # learner objects the trusted side refers to by index
 
-    def load(self, path: str, name: str, functions: list[str], kind_module: str | None) -> dict[str, Any]:
-        if kind_module:  # before the learner's code, so it cannot patch what the kind's module binds
-            spec = importlib.util.spec_from_file_location("_dojo_kind", kind_module)
+    def load(self, path: str, name: str, functions: list[str], kind_modules: list[str]) -> dict[str, Any]:
+        for number, kind_module in enumerate(kind_modules):  # before the learner's code: it cannot patch them
+            spec = importlib.util.spec_from_file_location(f"_dojo_kind_{number}", kind_module)
             if spec is None or spec.loader is None:
                 raise ProtocolError(f"cannot load the kind's worker module {kind_module!r}")
-            self.kind = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(self.kind)
+            self.kinds.append(importlib.util.module_from_spec(spec))
+            spec.loader.exec_module(self.kinds[-1])
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             return {"load_error": "unreadable", "message": f"cannot import {path}"}
@@ -109,7 +109,7 @@ class Session:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
         if op == "load":
-            return self.load(request["path"], request["name"], request["functions"], request.get("kind_module"))
+            return self.load(request["path"], request["name"], request["functions"], request["kind_modules"])
         runner: Callable[[], Any]
         if op == "call":
             def runner() -> Any:
@@ -132,9 +132,11 @@ class Session:
             def runner() -> Any:
                 return setattr(self.objects[request["handle"]], request["name"], decode(request["value"]))
         elif op == "kind":
-            if self.kind is None:
-                raise ProtocolError("this kata's kind has no worker module")
-            helper = getattr(self.kind, request["function"])
+            # The first of the kinds' modules that has the helper: the kata's own kind, then those it uses.
+            found = [getattr(kind, request["function"]) for kind in self.kinds if hasattr(kind, request["function"])]
+            if not found:
+                raise ProtocolError(f"no worker module of this kata's kinds has a helper {request['function']!r}")
+            helper = found[0]
 
             def runner() -> Any:
                 return helper(self.module, *decode(request["args"]))

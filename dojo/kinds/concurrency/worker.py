@@ -58,6 +58,7 @@ import random
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -476,9 +477,28 @@ def make(module: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> int
     return len(_made) - 1
 
 
+def _repeat(shared: Any, doubles: Doubles, count: int, seconds: float, method: str, *args: Any) -> list[int]:
+    """Call `method(*args)` `count` times, the clocks moving on `seconds` before each call: how many calls
+    returned True, and by how many KiB the memory allocated during the run and still held at its end grew.
+    tracemalloc sees every allocation of Python objects, exactly and on every platform, and only while the run
+    lasts; resident-set figures would carry the allocator's caching."""
+    call = getattr(shared, method)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        allowed = 0
+        for _ in range(count):
+            doubles.advance(seconds)
+            allowed += call(*args) is True
+        return [allowed, max(0, tracemalloc.get_traced_memory()[0] - before) // 1024]
+    finally:
+        tracemalloc.stop()
+
+
 def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str, Any]]:
     """Run operations on a made object, in one round trip: `["advance", seconds]` moves its clocks on, `["len"]`
-    is len(obj), `["in", key]` is `key in obj`, anything else a method call with doubles in its arguments.
+    is len(obj), `["in", key]` is `key in obj`, `["repeat", count, seconds, method, *args]` a long run of calls
+    measured (see `_repeat`), anything else a method call with doubles in its arguments.
     Each gives `{"returned": value}` or `{"raised": [type, message]}`, and `"loads"`: the loader calls it made."""
     shared, doubles = _made[handle]
     results: list[dict[str, Any]] = []
@@ -490,6 +510,8 @@ def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str,
                 outcome: dict[str, Any] = {"returned": None}
             elif name == "len":
                 outcome = {"returned": len(shared)}
+            elif name == "repeat":
+                outcome = {"returned": _repeat(shared, doubles, *args)}
             elif name == "in":
                 outcome = {"returned": args[0] in shared}
             else:

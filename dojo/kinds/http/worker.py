@@ -79,8 +79,8 @@ class AppDoubles(Doubles):
     `{"$path": text}` a Path, `{"$frozenset": [items]}` a frozenset, and `{"$users": [[name, password, role],
     ...]}` a dict of dojo.auth Users by name, kept so a test can take a user away while the app serves."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
         self.users: list[dict[str, User]] = []
 
     def make(self, tag: str, spec: dict[str, Any]) -> Any:
@@ -111,7 +111,7 @@ def serve(module: Any, args: list[Any], kwargs: dict[str, Any], unix_socket: str
     """Build the learner's app, `create_app(*args, **kwargs)` with the test doubles in them made here, and serve
     it until `stop`; returns once it accepts connections, with the name the other helpers know it by and, on
     127.0.0.1, the port."""
-    doubles = AppDoubles()
+    doubles = AppDoubles(module)
     app = module.create_app(*doubles.resolve(args), **doubles.resolve(kwargs))
     recorder = Recorder(app, str(module.__file__))
     if unix_socket:
