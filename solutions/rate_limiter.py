@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Header, HTTPException, Response
 
-QUOTES = ("Simple is better than complex.", "Errors should never pass silently.", "Now is better than never.")
+QUOTE = "Errors should never pass silently."
 
 
 class RateLimiter:
@@ -54,11 +54,9 @@ class RateLimiter:
 
 def create_app(limiter: RateLimiter) -> FastAPI:
     app = FastAPI(title="Quotes")
-    served = 0
 
     @app.get("/quote")
     def quote(response: Response, x_client_id: str | None = Header(default=None)) -> dict[str, str]:
-        nonlocal served
         if x_client_id is None:
             raise HTTPException(status_code=400, detail="X-Client-Id is required")
         if not limiter.allow(x_client_id):
@@ -66,7 +64,6 @@ def create_app(limiter: RateLimiter) -> FastAPI:
             wait = math.ceil(limiter.retry_after(x_client_id))
             raise HTTPException(status_code=429, detail="Too many requests", headers={"Retry-After": str(wait)})
         response.headers["X-RateLimit-Remaining"] = str(limiter.remaining(x_client_id))
-        served += 1
-        return {"quote": QUOTES[served % len(QUOTES)]}
+        return {"quote": QUOTE}
 
     return app
