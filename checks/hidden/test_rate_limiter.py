@@ -16,8 +16,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dojo.kinds.concurrency.testing import expect_value_error, run_threads, thread_errors
 from dojo.kinds.http.served import Served, serving_app
-from dojo.testing import KataFailure, KataProxy, LearnerRaised, short_repr
+from dojo.testing import KataFailure, KataProxy, short_repr
 
 Op = tuple[Any, ...]  # ("allow", key), ("retry_after", key), ("advance", seconds)
 KEYS = st.sampled_from(["ada", "bob"])
@@ -135,16 +136,8 @@ def test_allow_and_retry_after_follow_the_sliding_window_exactly(
 def test_a_limit_below_one_or_a_window_not_above_zero_raise_value_error(
     kata: KataProxy, limit: int, window: float
 ) -> None:
-    description = f"RateLimiter({limit}, {window}, clock=clock)"
-    valid = limit >= 1 and window > 0
-    try:
-        kata.helper("make", "RateLimiter", [limit, window], {"clock": {"$clock": 0.0}}, description=description)
-    except LearnerRaised as raised:
-        if valid or not raised.is_a(ValueError):
-            raise
-        return
-    if not valid:
-        raise KataFailure(f"Called {description}; it returned a limiter: expected ValueError.")
+    expect_value_error(kata, "RateLimiter", [limit, window], {"clock": {"$clock": 0.0}},
+                       valid=limit >= 1 and window > 0, description=f"RateLimiter({limit}, {window}, clock=clock)")
 
 
 # -- Memory --------------------------------------------------------------------------------------------------
@@ -172,45 +165,37 @@ def test_a_long_run_of_calls_for_one_key_keeps_its_memory_bounded(kata: KataProx
 # -- Threads -------------------------------------------------------------------------------------------------
 
 
-def threads_share(kata: KataProxy, limit: int, plans: list[list[list[Any]]], seed: int, story: str) -> dict[str, Any]:
-    scenario = {"create": ["RateLimiter", [limit, 60.0, {"$clock": 0.0}]], "plans": plans, "seed": seed,
-                "seconds": SECONDS, "final": None}
+def threads_share(kata: KataProxy, limiter: list[Any], plans: list[list[list[Any]]], seed: int,
+                  story: str) -> tuple[dict[str, Any], str]:
+    """Threads sharing one RateLimiter(*limiter) under the scheduler: the observations, and the trial's story."""
+    scenario = {"create": ["RateLimiter", limiter], "plans": plans, "seed": seed, "seconds": SECONDS, "final": None}
     described = f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})"
-    result = kata.helper("run_scenario", scenario, description=described)
-    if "stuck" in result:
-        kata.reset()  # its threads are stuck for good: the next call gets a fresh worker
-        kind = "were each waiting for one another: a deadlock" if result.get("deadlock") else "never finished"
-        raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads {kind}.")
-    if result.get("free_running"):
-        raise KataFailure(f"{described}: a thread waited inside your code on something the test cannot switch "
-                          "threads around (time.sleep, a lock from _thread or multiprocessing): use threading's "
-                          "Lock, RLock or Condition.")
-    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
-    if failed:
-        raise KataFailure(f"{described}: {'; '.join(failed)}")
-    return result
+    return run_threads(kata, scenario, described), described
 
 
 def one_key_trial(kata: KataProxy, seed: int) -> None:
     story = "4 threads call limiter.allow('ada') 3 times each at once, on RateLimiter(3, 60.0) with the clock still"
-    result = threads_share(kata, 3, [[["allow", ["ada"]]] * 3] * 4, seed, story)
-    got = [sum(value is True for value in thread) for thread in result["returned"]]
-    if sum(got) != 3:
-        raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): the threads were allowed {got} calls, "
-                          f"{sum(got)} in all; expected exactly 3 in all. Between counting the calls in the window "
-                          "and recording a new one, another thread can count too: those steps belong together.")
+    result, described = threads_share(kata, [3, 60.0, {"$clock": 0.0}], [[["allow", ["ada"]]] * 3] * 4, seed, story)
+    got = [sum(value is True for value in thread or []) for thread in result["returned"]]
+    if thread_errors(result) or sum(got) != 3:
+        raise KataFailure(f"{described}: {'; '.join(thread_errors(result)) or 'the threads were allowed'} {got} "
+                          f"calls, {sum(got)} in all; expected exactly 3 in all. Between counting the calls in the "
+                          "window and recording a new one, another thread can count too: those steps belong "
+                          "together.")
 
 
 def two_keys_trial(kata: KataProxy, seed: int) -> None:
     story = ("on RateLimiter(2, 60.0) with the clock still, threads 1 and 2 call limiter.allow('ada') twice each "
              "and limiter.retry_after('ada'), threads 3 and 4 the same for 'bob', all at once")
     plans = [[["allow", [key]], ["allow", [key]], ["retry_after", [key]]] for key in ("ada", "ada", "bob", "bob")]
-    result = threads_share(kata, 2, plans, seed, story)
+    result, described = threads_share(kata, [2, 60.0, {"$clock": 0.0}], plans, seed, story)
+    if thread_errors(result):
+        raise KataFailure(f"{described}: {'; '.join(thread_errors(result))}")
     for key, threads in (("ada", result["returned"][:2]), ("bob", result["returned"][2:])):
         allowed = sum(value is True for thread in threads for value in thread[:2])
         waits = [thread[2] for thread in threads]
         if allowed != 2 or not all(type(w) in (int, float) and 0 <= w <= 60.0 for w in waits):
-            raise KataFailure(f"{story} (trial {seed + 1} of {TRIALS}): {key!r} was allowed {allowed} calls and "
+            raise KataFailure(f"{described}: {key!r} was allowed {allowed} calls and "
                               f"retry_after gave {waits}; expected 2 calls allowed per key, and waits between 0 and "
                               "60. Every method that reads or changes the recorded calls must hold the lock.")
 
@@ -219,15 +204,9 @@ def moving_clock_trial(kata: KataProxy, seed: int) -> None:
     story = ("on RateLimiter(2, 1.0) with a clock that moves on 0.125 s at every reading, 3 threads each call "
              "limiter.allow('ada') and limiter.retry_after('ada') in turn, 8 times, all at once")
     plans = [[["allow", ["ada"]], ["retry_after", ["ada"]]] * 8] * 3
-    scenario = {"create": ["RateLimiter", [2, 1.0, {"$clock": 0.0, "tick": 0.125}]], "plans": plans, "seed": seed,
-                "seconds": SECONDS, "final": None}
-    described = f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})"
-    result = kata.helper("run_scenario", scenario, description=described)
-    if "stuck" in result:
-        kata.reset()
-        raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads never finished.")
-    failed = [f"thread {i + 1}: {error}" for i, error in enumerate(result["errors"]) if error]
-    waits = [wait for thread in result["returned"] or [] for wait in thread[1::2]]
+    result, described = threads_share(kata, [2, 1.0, {"$clock": 0.0, "tick": 0.125}], plans, seed, story)
+    failed = thread_errors(result)
+    waits = [wait for thread in result["returned"] if thread for wait in thread[1::2]]
     if failed or not all(type(w) in (int, float) and 0 <= w <= 1.0 for w in waits):
         raise KataFailure(f"{described}: {'; '.join(failed) or f'retry_after gave {waits}'}. Calls that drop old "
                           "times from the record change it too: every method that reads or changes the record "
