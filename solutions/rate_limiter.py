@@ -46,7 +46,7 @@ class RateLimiter:
             times = self._recent(key, now)
             return 0.0 if len(times) < self.limit else times[0] + self.window - now
 
-    def remaining(self, key: str) -> int:
+    def _remaining(self, key: str) -> int:
         """How many more calls the window has room for now."""
         with self._lock:
             return self.limit - len(self._recent(key, self.clock()))
@@ -63,7 +63,7 @@ def create_app(limiter: RateLimiter) -> FastAPI:
             # Whole seconds, rounded up: a client that waits that long is let through.
             wait = math.ceil(limiter.retry_after(x_client_id))
             raise HTTPException(status_code=429, detail="Too many requests", headers={"Retry-After": str(wait)})
-        response.headers["X-RateLimit-Remaining"] = str(limiter.remaining(x_client_id))
+        response.headers["X-RateLimit-Remaining"] = str(limiter._remaining(x_client_id))
         return {"quote": QUOTE}
 
     return app
