@@ -29,3 +29,9 @@ def register() -> None:
 def default() -> str:
     """KATA_PROFILE if set, `ci` under CI, else `learner`."""
     return os.environ.get("KATA_PROFILE") or (CI if os.environ.get("CI") else LEARNER)
+
+
+def derandomized(name: str) -> bool:
+    """Whether the profile draws the same examples in every run (so a test's answers decide its course)."""
+    register()
+    return bool(settings.get_profile(name).derandomize)

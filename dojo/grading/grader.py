@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,12 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dojo import manifest
+from dojo import manifest, profiles
 from dojo.classroom import canvas
-from dojo.grading import report, sandbox
+from dojo.grading import batch, report, sandbox
 from dojo.manifest import ROOT, Kata
 from dojo.scoring import Gradebook, KataGrade, Outcome, StudentGrade, TestGrade, points
 from dojo.trusted.submissions import read_module
+
+# Students per batch (one trusted process grades them in turn): big enough that pytest's start is shared,
+# small enough that parallel jobs stay busy and a student is written soon after their batches end.
+BATCH_SIZE = 50
+BATCH_MARGIN = 60.0  # seconds a batch may take beyond its students' limits (its own start, the teardowns)
 
 
 def student_key(student_id: str) -> str:
@@ -62,6 +68,7 @@ class Options:
     title: str = "Kata assignment"
     canvas: Path | None = None
     shard: tuple[int, int] | None = None  # (I, N): grade only the I-th of N slices of the cohort
+    per_student: bool = False  # a trusted process per student and kata instead of batches
 
 
 def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
@@ -72,18 +79,20 @@ def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
     return int(hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest(), 16) % count == index - 1
 
 
-def expected_tests(kata: Kata, options: Options, work: Path) -> list[dict[str, Any]]:
-    """The test ids every student is graded on, collected once per kata without running anything."""
-    results = work / f"expected-{kata.name}.json"
-    command = [*_pytest_command(kata, options, work), "--collect-only", f"--kata-results={results}"]
+def expected_tests(katas: Sequence[Kata], options: Options, work: Path) -> dict[str, list[dict[str, Any]]]:
+    """Per kata, the test ids every student is graded on: collected once, in one process, running nothing."""
+    results = work / "expected.json"
+    files = [str(path) for kata in katas for path in kata.test_files()]
+    command = [*_pytest_command(files, options, work), "--collect-only", f"--kata-results={results}"]
     subprocess.run(command, cwd=work, capture_output=True, timeout=300, check=False)
     if not results.exists():
-        raise RuntimeError(f"could not collect the tests of kata {kata.name!r}")
-    return json.loads(results.read_text(encoding="utf-8"))["results"]
+        raise RuntimeError(f"could not collect the tests of the katas {', '.join(k.name for k in katas)}")
+    collected = json.loads(results.read_text(encoding="utf-8"))["results"]
+    return {kata.name: [test for test in collected if test["kata"] == kata.name] for kata in katas}
 
 
-def _pytest_command(kata: Kata, options: Options, implementation: Path) -> list[str]:
-    command = [sys.executable, "-m", "pytest", *map(str, kata.test_files()), f"--rootdir={ROOT}",
+def _pytest_command(files: Sequence[str], options: Options, implementation: Path) -> list[str]:
+    command = [sys.executable, "-m", "pytest", *files, f"--rootdir={ROOT}",
                "-c", str(ROOT / "pyproject.toml"), f"--kata-impl={implementation}", "--kata-sandbox",
                f"--kata-profile={options.profile}", "-p", "no:cacheprovider", "-q", "--no-header"]
     if options.memory_mb:
@@ -93,33 +102,91 @@ def _pytest_command(kata: Kata, options: Options, implementation: Path) -> list[
     return command
 
 
-def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options: Options) -> KataGrade:
-    """One student's one kata: copy the module alone into a private folder, run the trusted tests there,
-    and score what they recorded. Tests with no record count as failed."""
+@dataclass
+class Submission:
+    """One student's module for one kata, copied alone into a private folder (or why there is none)."""
+
+    student_id: str
+    folder: Path | None
+    problem: str = ""  # why there is no module to grade
+
+    def results(self) -> Path:
+        assert self.folder is not None
+        return self.folder / "results.json"
+
+
+def prepare(student_id: str, folder: Path, kata: Kata, work: Path) -> Submission:
+    """Copy the student's module for `kata` into a private folder under `work`; a missing or refused module
+    gives a submission with its problem instead."""
     source, where = read_module(folder, kata)
-    tests = [{"name": t["requirement"], "id": t["nodeid"], "group": t["group"]} for t in expected]
     if source is None:
-        return _scored(kata, Outcome.MISSING if where.startswith("no ") else Outcome.ERROR, tests, {}, where)
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as private:
-        (Path(private) / f"{kata.name}.py").write_bytes(source)
-        results_file = Path(private) / "results.json"
+        return Submission(student_id, None, where)
+    private = Path(tempfile.mkdtemp(prefix="kata-grade-", dir=work))
+    (private / f"{kata.name}.py").write_bytes(source)
+    return Submission(student_id, private)
+
+
+def grade_kata(kata: Kata, folder: Path, expected: list[dict[str, Any]], options: Options) -> KataGrade:
+    """One student's one kata in a trusted test process of its own: the per-student path, which the batch
+    path must agree with, and what grades a student a crashed batch left out."""
+    with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
+        submission = prepare("", folder, kata, Path(work))
+        if submission.folder is None:
+            return score(kata, expected, submission, None, options)
         limit = options.time_limit or kata.time_limit
-        command = [*_pytest_command(kata, options, Path(private)), f"--kata-results={results_file}"]
-        timed_out = _run_with_deadline(command, Path(private), limit)
-        recorded = {}
-        if results_file.exists():
-            recorded = {r["nodeid"]: r for r in json.loads(results_file.read_text(encoding="utf-8"))["results"]}
+        command = [*_pytest_command(list(map(str, kata.test_files())), options, submission.folder),
+                   f"--kata-results={submission.results()}"]
+        if _run_with_deadline(command, submission.folder, limit):
+            return score(kata, expected, submission, ({}, True), options)
+        return score(kata, expected, submission, batch.read_results(submission.results()), options)
+
+
+def grade_batch(kata: Kata, submissions: Sequence[Submission], expected: list[dict[str, Any]], options: Options,
+                work: Path) -> list[KataGrade]:
+    """Many students' modules for one kata in one trusted test process, each in its own caged workers under
+    its own time limit; anyone the batch left without a result (it crashed, or ran past every limit) is
+    graded again on their own."""
+    limit = options.time_limit or kata.time_limit
+    graded = [s for s in submissions if s.folder is not None]
+    listing = Path(tempfile.mkstemp(prefix=f"batch-{kata.name}-", suffix=".json", dir=work)[1])
+    batch.write_batch(listing, [batch.Student(s.folder, s.results(), limit) for s in graded if s.folder is not None])
+    if graded:
+        command = [*_pytest_command(list(map(str, kata.test_files())), options, graded[0].folder or work),
+                   "-p", "dojo.grading.batch", f"--kata-batch={listing}"]
+        if profiles.derandomized(options.profile):  # the same examples for everyone: answers decide a test
+            command.append(f"--kata-replay={work / 'replay'}")
+        _run_with_deadline(command, work, limit * len(graded) + BATCH_MARGIN)
+    grades = []
+    for submission in submissions:
+        recorded = batch.read_results(submission.results()) if submission.folder is not None else None
+        if submission.folder is not None and recorded is None:
+            grades.append(grade_kata(kata, submission.folder, expected, options))
+        else:
+            grades.append(score(kata, expected, submission, recorded, options))
+    return grades
+
+
+def score(kata: Kata, expected: list[dict[str, Any]], submission: Submission,
+          recorded: tuple[dict[str, dict[str, Any]], bool] | None, options: Options) -> KataGrade:
+    """A kata's grade from what the trusted side recorded (`recorded`: results by test id, and whether the
+    student ran out of time). Tests with no record count as failed."""
+    tests = [{"name": t["requirement"], "id": t["nodeid"], "group": t["group"]} for t in expected]
+    if submission.folder is None:
+        status = Outcome.MISSING if submission.problem.startswith("no ") else Outcome.ERROR
+        return _scored(kata, status, tests, {}, submission.problem)
+    results, timed_out = recorded or ({}, False)
     if timed_out:
-        return _scored(kata, Outcome.TIMEOUT, tests, recorded, f"stopped after the time limit of {limit:g} s")
-    load_failures = [r for r in recorded.values() if r.get("kind") == "LoadFailure"]
-    if load_failures and len(load_failures) == len(recorded):
-        return _scored(kata, Outcome.ERROR, tests, recorded, load_failures[0]["message"])
-    return _scored(kata, None, tests, recorded, "")
+        limit = options.time_limit or kata.time_limit
+        return _scored(kata, Outcome.TIMEOUT, tests, results, f"stopped after the time limit of {limit:g} s")
+    load_failures = [r for r in results.values() if r.get("kind") == "LoadFailure"]
+    if load_failures and len(load_failures) == len(results):
+        return _scored(kata, Outcome.ERROR, tests, results, load_failures[0]["message"])
+    return _scored(kata, None, tests, results, "")
 
 
 def _run_with_deadline(command: list[str], cwd: Path, seconds: float) -> bool:
-    """Run the trusted test process in its own session; past the deadline, SIGKILL its whole group (the
-    caged worker dies with it: bubblewrap's --die-with-parent and the worker's parent-death signal)."""
+    """Run a trusted test process in its own session; past the deadline, SIGKILL its whole group (the
+    caged workers die with it: bubblewrap's --die-with-parent and the workers' parent-death signal)."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -158,7 +225,7 @@ def _scored(kata: Kata, status: Outcome | None, tests: list[dict[str, Any]], rec
 def grade_folder(student_id: str, folder: Path, options: Options) -> tuple[StudentGrade, report.Catalog]:
     """One student's folder, every kata of `options`: the student's grades and the tests' catalog."""
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
-        expected = {kata.name: expected_tests(kata, options, Path(work)) for kata in options.katas}
+        expected = expected_tests(options.katas, options, Path(work))
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         graded = dict(zip(expected, pool.map(lambda k: grade_kata(k, folder, expected[k.name], options),
                                              options.katas), strict=True))
@@ -213,24 +280,42 @@ def grade(options: Options, progress: Callable[[int, int], None] | None = None) 
                 continue
         todo.append((student_id, folder))
     with tempfile.TemporaryDirectory(prefix="kata-grader-") as work:
-        expected = {kata.name: expected_tests(kata, options, Path(work)) for kata in options.katas}
+        expected = expected_tests(options.katas, options, Path(work))
+        # Each kata's students in a few batches (one trusted process each), the batches of different katas
+        # interleaved so that parallel jobs start on different katas.
+        size = 1 if options.per_student else max(1, min(BATCH_SIZE, -(-len(todo) // max(1, options.jobs))))
+        chunks = [todo[start:start + size] for start in range(0, len(todo), size)]
+        tasks = [(kata, chunk) for chunk in chunks for kata in options.katas]
         done = 0
+        total = len(todo) * len(options.katas)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            futures = {pool.submit(grade_kata, kata, folder, expected[kata.name], options): (student_id, kata)
-                       for student_id, folder in todo for kata in options.katas}
+
+            def run(kata: Kata, chunk: list[tuple[str, Path]]) -> list[tuple[str, KataGrade]]:
+                if options.per_student:
+                    return [(sid, grade_kata(kata, folder, expected[kata.name], options)) for sid, folder in chunk]
+                submissions = [prepare(sid, folder, kata, Path(work)) for sid, folder in chunk]
+                grades = grade_batch(kata, submissions, expected[kata.name], options, Path(work))
+                for submission in submissions:
+                    if submission.folder is not None:
+                        shutil.rmtree(submission.folder, ignore_errors=True)
+                return [(sid, grade) for (sid, _), grade in zip(chunk, grades, strict=True)]
+
+            futures = {pool.submit(run, kata, chunk): kata for kata, chunk in tasks}
             pending: dict[str, dict[str, KataGrade]] = {}
             remaining = {sid: len(options.katas) for sid, _ in todo}
             for future in as_completed(futures):
-                student_id, kata = futures[future]
-                pending.setdefault(student_id, {})[kata.name] = future.result()
-                remaining[student_id] -= 1
-                if remaining[student_id] == 0:  # a whole student: write it now, so an interruption loses nothing
-                    graded = pending.pop(student_id)
-                    _write_json(out / "students" / f"{student_key(student_id)}.json",
-                                {"id": student_id, "katas": {n: k.to_json() for n, k in graded.items()}})
-                done += 1
-                if progress:
-                    progress(done, len(futures))
+                kata = futures[future]
+                for student_id, graded_kata in future.result():
+                    pending.setdefault(student_id, {})[kata.name] = graded_kata
+                    remaining[student_id] -= 1
+                    if remaining[student_id] == 0:  # a whole student: write it now, so an interruption loses nothing
+                        graded = {k.name: pending[student_id][k.name] for k in options.katas}
+                        del pending[student_id]
+                        _write_json(out / "students" / f"{student_key(student_id)}.json",
+                                    {"id": student_id, "katas": {n: k.to_json() for n, k in graded.items()}})
+                    done += 1
+                    if progress:
+                        progress(done, total)
         _write_json(out / "tests.json", expected)  # what `--merge` needs to describe the tests again
         described = catalog(options.katas, expected)
     gradebook = assemble(options, [sid for sid, _ in students], roster)
@@ -341,6 +426,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade only the I-th of N stable slices of the cohort (by student id)")
     parser.add_argument("--merge", nargs="+", type=Path, metavar="OUT",
                         help="instead of grading: write --out for the whole cohort from its shards' --out folders")
+    parser.add_argument("--per-student", action="store_true",
+                        help="a trusted test process per student and kata (slower; batches must agree with it)")
     parser.add_argument("--profile", default="grading", help=argparse.SUPPRESS)  # for the grader's own tests
 
 
@@ -362,7 +449,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     options = Options(args.submissions or Path(), args.out, katas, args.jobs, resume=args.resume, roster=args.roster,
                       feedback=args.feedback, results_json=args.results_json, profile=args.profile,
                       time_limit=args.time_limit, memory_mb=args.memory_mb, title=args.title, canvas=args.canvas,
-                      shard=args.shard)
+                      shard=args.shard, per_student=args.per_student)
     if args.canvas:
         canvas.Roster.read(args.canvas)  # a wrong file is refused before anything is graded
     if args.merge:

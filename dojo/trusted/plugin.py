@@ -17,6 +17,7 @@ from dojo.trusted.submissions import Implementation
 
 pytest_plugins = ["dojo.trusted.results", *kinds.plugins()]
 IMPLEMENTATION = pytest.StashKey[Implementation]()
+POOL = pytest.StashKey[WorkerPool]()  # set by whoever manages workers across sessions' worth of tests (a batch)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,17 +47,26 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"kata: implementation {implementation.label}, hypothesis profile {config.getoption('--kata-profile')}"
 
 
-@pytest.fixture(scope="session")
-def kata_workers(pytestconfig: pytest.Config) -> Iterator[WorkerPool]:
+def make_pool(config: pytest.Config) -> WorkerPool:
+    """The workers for the implementation under test, caged under the katas' limits with --kata-sandbox."""
     sandbox, overridden = None, frozenset[str]()
-    if pytestconfig.getoption("--kata-sandbox"):
+    if config.getoption("--kata-sandbox"):
         from dojo.grading.sandbox import Limits, Sandbox
 
-        chosen = {"memory_mb": pytestconfig.getoption("--kata-memory-mb"),
-                  "cpu_seconds": pytestconfig.getoption("--kata-cpu-seconds")}
+        chosen = {"memory_mb": config.getoption("--kata-memory-mb"),
+                  "cpu_seconds": config.getoption("--kata-cpu-seconds")}
         overridden = frozenset(name for name, value in chosen.items() if value is not None)
         sandbox = Sandbox.detect(Limits(**{name: chosen[name] for name in overridden}))
-    pool = WorkerPool(pytestconfig.stash[IMPLEMENTATION], sandbox, overridden)
+    return WorkerPool(config.stash[IMPLEMENTATION], sandbox, overridden)
+
+
+@pytest.fixture(scope="session")
+def kata_workers(pytestconfig: pytest.Config) -> Iterator[WorkerPool]:
+    managed = pytestconfig.stash.get(POOL, None)
+    if managed is not None:  # a batch of students: each student's pool is made and closed by the batch
+        yield managed
+        return
+    pool = make_pool(pytestconfig)
     yield pool
     pool.close()
 

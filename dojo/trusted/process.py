@@ -21,7 +21,7 @@ import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from dojo import kinds
 from dojo.manifest import Kata
@@ -206,15 +206,32 @@ class Worker:
         return WorkerTrouble(f"the process running {self.shown} ended ({how}) in the middle of a call: "
                              f"sys.exit(), os._exit() or a crash?{printed}")
 
-    def take_output(self) -> str:
-        """What the learner's code printed since the last look (capped)."""
+    def take_output(self, until: int | None = None) -> str:
+        """What the learner's code printed since the last look (capped), or up to byte `until` of the output."""
         self._output.flush()
         size = self._output.seek(0, os.SEEK_END)
-        self._output.seek(min(self._output_seen, size))
-        data = self._output.read(max(0, min(size, OUTPUT_LIMIT) - self._output_seen))
-        self._output_seen = size
+        end = size if until is None else max(self._output_seen, min(until, size))
+        self._output.seek(min(self._output_seen, end))
+        data = self._output.read(max(0, min(end, OUTPUT_LIMIT) - self._output_seen))
+        self._output_seen = end
         text = data.decode("utf-8", "replace").replace("\r\n", "\n")  # Windows ends printed lines with CRLF
-        return text + ("\n[output cut at 1 MiB]" if size > OUTPUT_LIMIT and data else "")
+        return text + ("\n[output cut at 1 MiB]" if end > OUTPUT_LIMIT and data else "")
+
+    def batch(self, requests: list[dict[str, Any]], timeout: float) -> list[tuple[dict[str, Any], str]]:
+        """Several requests in one round trip: each one's answer and what it printed."""
+        response = self.request({"op": "batch", "requests": requests}, timeout)
+        answers, printed = response.get("batch"), response.get("printed")
+        if not (isinstance(answers, list) and isinstance(printed, list) and len(answers) == len(printed) ==
+                len(requests) and all(isinstance(a, dict) for a in answers)
+                and all(type(p) is int for p in printed)):
+            self.stop()
+            raise WorkerTrouble(f"the worker running {self.shown} sent garbage for a batch; it was restarted")
+        return [(answer, self.take_output(until)) for answer, until in zip(answers, printed, strict=True)]
+
+    def kill(self) -> None:
+        """Kill the worker's process tree, from any thread: the thread waiting on it sees the end of its pipe."""
+        if self._tree is not None:
+            self._tree.kill()
 
     def stop(self) -> None:
         """Kill the worker and everything it started; safe to call twice."""
@@ -331,6 +348,20 @@ def _job_for(pid: int) -> _Job | None:
     return _Job(kernel32, job)
 
 
+class Observer(Protocol):
+    """Told of everything the trusted side sees of a worker during a test (the grader's replay records it)."""
+
+    def started(self, kata: Kata, worker: Worker) -> None: ...
+
+    def answered(self, kata: Kata, worker: Worker, request: dict[str, Any], answer: dict[str, Any],
+                 output: str) -> None: ...
+
+    def discarded(self, kata: Kata) -> None: ...
+
+    def unobserved(self, why: str) -> None:
+        """Something the test saw of the worker does not go through the events above (a shared folder, a hang)."""
+
+
 class WorkerPool:
     """One live worker per kata for a test session; a dead one is replaced on the next call."""
 
@@ -347,8 +378,38 @@ class WorkerPool:
         self.hangs: dict[str, list[str]] = {}
         # Learner functions seen raising NotImplementedError, per kata, with the learner-facing message.
         self.not_started: dict[str, dict[str, str]] = {}
+        self.expired = ""  # why no worker may run any more (the student's time is up), once it is so
+        self.observer: Observer | None = None
+
+    def policy(self, kata: Kata) -> dict[str, Any]:
+        """What this pool remembers about `kata` that decides how a test goes before anything is asked of the
+        worker: hangs, functions not started, and whether a worker is up (and how its module loaded)."""
+        prefix = f"{kata.name}:"
+        current = self._workers.get(kata.name)
+        return {"hung": {k: v for k, v in self.hung.items() if k.startswith(prefix)},
+                "hangs": {k: v for k, v in self.hangs.items() if k.startswith(prefix)},
+                "not_started": self.not_started.get(kata.name, {}),
+                "worker": None if current is None or not (current.alive or current.load_failure)
+                else current.load_failure}
+
+    def restore(self, kata: Kata, policy: dict[str, Any]) -> None:
+        """Take on what another pool remembered about `kata` after the same test (its worker aside)."""
+        prefix = f"{kata.name}:"
+        for memory, saved in ((self.hung, policy["hung"]), (self.hangs, policy["hangs"])):
+            for key in [k for k in memory if k.startswith(prefix)]:
+                del memory[key]
+            memory.update(saved)
+        self.not_started[kata.name] = dict(policy["not_started"])
+
+    def expire(self, reason: str) -> None:
+        """No more workers: kill the running ones (from any thread) and refuse new ones with `reason`."""
+        self.expired = reason
+        for worker in list(self._workers.values()):
+            worker.kill()
 
     def worker(self, kata: Kata) -> Worker:
+        if self.expired:
+            raise WorkerTrouble(self.expired)
         current = self._workers.get(kata.name)
         if current is not None and (current.alive or current.load_failure):
             return current
@@ -362,9 +423,13 @@ class WorkerPool:
         fresh = Worker(kata, self.implementation.module_path(kata), sandbox)
         self._workers[kata.name] = fresh
         fresh.start()
+        if self.observer is not None:
+            self.observer.started(kata, fresh)
         return fresh
 
     def discard(self, kata: Kata) -> None:
+        if self.observer is not None:
+            self.observer.discarded(kata)
         worker = self._workers.pop(kata.name, None)
         if worker is not None:
             worker.close()

@@ -70,16 +70,25 @@ class KataProxy:
         worker = self._pool.worker(self.kata)
         if worker.load_failure:
             raise LoadFailure(worker.load_failure)
+        observer = self._pool.observer
         try:
             response = worker.request(message, timeout=self.kata.call_timeout)
         except Hung as hung:
+            if observer is not None:
+                observer.unobserved("a call hung")
             # Later calls in this test fail at once, so Hypothesis does not wait out the deadline per example.
             self._poisoned = self._pool.hung[key] = (
                 f"Called {description}; it did not return within {self.kata.call_timeout:g} s: "
                 f"an endless loop, a deadlock, a wait that never ends, or far too slow?{hung.where}")
             self.record_hang(function, self._poisoned)
             raise WorkerTrouble(self._poisoned) from None
+        except WorkerTrouble:
+            if observer is not None:
+                observer.unobserved("the worker failed")
+            raise
         self.last_output = worker.take_output()
+        if observer is not None:
+            observer.answered(self.kata, worker, message, response, self.last_output)
         if "returned" in response:
             try:
                 return wire.decode(response["returned"])
@@ -141,6 +150,8 @@ class KataProxy:
         worker = self._pool.worker(self.kata)
         if worker.load_failure:
             raise LoadFailure(worker.load_failure)
+        if self._pool.observer is not None:
+            self._pool.observer.unobserved("a folder shared with the worker")
         folder = Path(tempfile.mkdtemp(prefix="ws-", dir=worker.home))
         folder.chmod(0o777)  # the sandbox's unprivileged user writes here
         return folder
