@@ -161,6 +161,7 @@ def serving_app(kata: KataProxy, args: list[Any], kwargs: dict[str, Any], *, des
     """The learner's `create_app(*args, **kwargs)` served in the worker for the length of the block; the
     arguments are plain data, with test doubles (`{"$clock": 0.0}`, `{"$users": [...]}`, see the kind's
     worker) made in the worker. `description` is the call as feedback shows it."""
+    kata.unobserved("an app served over a socket")  # its answers come over HTTP, not as the worker's
     # A caged worker has a network of its own: only a socket file in its folder reaches it from here.
     unix_socket = kata.workspace() / "app.sock" if kata.caged else None
     started = kata.helper("serve", args, kwargs, str(unix_socket) if unix_socket else None, description=description)
