@@ -174,12 +174,12 @@ def threads_share(kata: KataProxy, limiter: list[Any], plans: list[list[list[Any
 
 
 def one_key_trial(kata: KataProxy, seed: int) -> None:
-    story = "4 threads call limiter.allow('ada') 3 times each at once, on RateLimiter(3, 60.0) with the clock still"
-    result, described = threads_share(kata, [3, 60.0, {"$clock": 0.0}], [[["allow", ["ada"]]] * 3] * 4, seed, story)
+    story = "6 threads call limiter.allow('ada') 3 times each at once, on RateLimiter(5, 60.0) with the clock still"
+    result, described = threads_share(kata, [5, 60.0, {"$clock": 0.0}], [[["allow", ["ada"]]] * 3] * 6, seed, story)
     got = [sum(value is True for value in thread or []) for thread in result["returned"]]
-    if thread_errors(result) or sum(got) != 3:
+    if thread_errors(result) or sum(got) != 5:
         raise KataFailure(f"{described}: {'; '.join(thread_errors(result)) or 'the threads were allowed'} {got} "
-                          f"calls, {sum(got)} in all; expected exactly 3 in all. Between counting the calls in the "
+                          f"calls, {sum(got)} in all; expected exactly 5 in all. Between counting the calls in the "
                           "window and recording a new one, another thread can count too: those steps belong "
                           "together.")
 
@@ -201,13 +201,13 @@ def two_keys_trial(kata: KataProxy, seed: int) -> None:
 
 
 def moving_clock_trial(kata: KataProxy, seed: int) -> None:
-    story = ("on RateLimiter(2, 1.0) with a clock that moves on 0.125 s at every reading, 3 threads each call "
-             "limiter.allow('ada') and limiter.retry_after('ada') in turn, 8 times, all at once")
-    plans = [[["allow", ["ada"]], ["retry_after", ["ada"]]] * 8] * 3
-    result, described = threads_share(kata, [2, 1.0, {"$clock": 0.0, "tick": 0.125}], plans, seed, story)
+    story = ("on RateLimiter(1, 0.5) with a clock that moves on 0.125 s at every reading, 4 threads each call "
+             "limiter.allow('ada') and limiter.retry_after('ada') in turn, 16 times, all at once")
+    plans = [[["allow", ["ada"]], ["retry_after", ["ada"]]] * 16] * 4
+    result, described = threads_share(kata, [1, 0.5, {"$clock": 0.0, "tick": 0.125}], plans, seed, story)
     failed = thread_errors(result)
     waits = [wait for thread in result["returned"] if thread for wait in thread[1::2]]
-    if failed or not all(type(w) in (int, float) and 0 <= w <= 1.0 for w in waits):
+    if failed or not all(type(w) in (int, float) and 0 <= w <= 0.5 for w in waits):
         raise KataFailure(f"{described}: {'; '.join(failed) or f'retry_after gave {waits}'}. Calls that drop old "
                           "times from the record change it too: every method that reads or changes the record "
                           "must hold the lock.")
