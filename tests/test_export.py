@@ -176,7 +176,7 @@ def test_the_readme_renders_as_markdown_with_the_katas_numbered_in_export_order(
 
 
 def test_the_export_needs_only_the_dependencies_of_its_katas_kinds() -> None:
-    core = ["pytest>=8.3", "hypothesis>=6.100", "rich>=13", "watchfiles>=0.21"]
+    core = ["pytest>=8.4", "hypothesis>=6.100", "rich>=13", "watchfiles>=0.21"]
     assert extras([PALINDROME, manifest.get("counter")]) == core
     sql = extras([manifest.get("top_salaries")])
     assert "sqlalchemy>=2.0" in sql
@@ -338,7 +338,7 @@ def test_the_gradescope_zip_carries_only_what_the_chosen_katas_need(tmp_path: Pa
     assert "authoring" not in package
     assert {name.split("/")[3] for name in names if name.startswith("source/dojo/kinds/")} == {"__init__.py",
                                                                                              "function"}
-    assert requirements == ["pytest>=8.3", "hypothesis>=6.100", "rich>=13", "watchfiles>=0.21"]
+    assert requirements == ["pytest>=8.4", "hypothesis>=6.100", "rich>=13", "watchfiles>=0.21"]
 
 
 @pytest.mark.parametrize(("sample", "full"), [("correct_two_pointers", True), ("bug_lower", False)])
