@@ -86,6 +86,7 @@ def load_hidden_tests(kata: str) -> Any:
     if spec is None or spec.loader is None:
         raise ImportError(f"{path} cannot be loaded")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in the tests look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -31,6 +31,12 @@ class Kata:
     time_limit: float = 60.0
     memory_mb: int = 1024
     kind: str = "function"
+    uses: tuple[str, ...] = ()  # other kinds whose worker modules, learner APIs and dependencies it needs too
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Its kind, then the kinds it uses: the worker loads their modules in this order."""
+        return (self.kind, *self.uses)
 
     @property
     def max_points(self) -> float:
@@ -72,6 +78,9 @@ def _kata(entry: dict, order: int) -> Kata:
     kind = entry.get("kind", "function")
     if kind not in kinds.names():
         raise ManifestError(f"{where}: 'kind' must be one of {', '.join(kinds.names())}, not {kind!r}")
+    uses = entry.get("uses", [])
+    if not isinstance(uses, list) or not set(uses) <= set(kinds.names()) - {kind} or len(set(uses)) < len(uses):
+        raise ManifestError(f"{where}: 'uses' must list other kinds, each once, from {', '.join(kinds.names())}")
     known = {f.name for f in Kata.__dataclass_fields__.values()} - {"order"}
     if unknown := set(entry) - known:
         raise ManifestError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -87,6 +96,7 @@ def _kata(entry: dict, order: int) -> Kata:
         time_limit=float(entry.get("time_limit", 60.0)),
         memory_mb=int(entry.get("memory_mb", 1024)),
         kind=kind,
+        uses=tuple(uses),
     )
 
 

@@ -3,6 +3,7 @@ raised while serving shown with the learner's line."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import textwrap
@@ -98,5 +99,44 @@ def test_a_caged_app_is_served_on_a_unix_socket_in_its_own_folder(folder: Path) 
                 assert other.get("/openapi.json").status_code == 200
             with pytest.raises(KataFailure, match="Your app raised FileNotFoundError"):
                 raise app.fail(app.upload(b"hello"), "a valid upload is stored")
+    finally:
+        pool.close()
+
+
+def test_dojo_auth_hashes_are_salted_carry_their_cost_and_verify_only_their_password() -> None:
+    from dojo.kinds.http.auth import hash_password, verify_password
+
+    first, second = hash_password("zoë 名", iterations=1_000), hash_password("zoë 名", iterations=1_000)
+    assert first != second
+    assert first.startswith("pbkdf2_sha256$1000$")
+    assert verify_password("zoë 名", first)
+    assert verify_password("zoë 名", second)
+    assert not verify_password("zoe 名", first)
+    assert not any(verify_password("x", bad) for bad in ("", "x", "md5$1$00$00", "pbkdf2_sha256$x$zz$00"))
+
+
+def test_test_doubles_are_made_in_the_worker_and_a_served_apps_clock_moves_on(folder: Path) -> None:
+    (folder / "file_upload.py").write_text(textwrap.dedent("""\
+        from fastapi import FastAPI
+
+        def create_app(storage_dir, *, users, clock, allowed_types):
+            app = FastAPI()
+
+            @app.get("/")
+            def look() -> dict:
+                return {"dir": type(storage_dir).__name__, "users": {n: u.role for n, u in users.items()},
+                        "now": clock(), "types": sorted(allowed_types), "frozen": type(allowed_types).__name__}
+
+            return app
+        """), encoding="utf-8")
+    pool = WorkerPool(Implementation("test", folder))
+    try:
+        with serving(KataProxy(pool, KATA), users={"$users": [["ada", "pw", "admin"]]}, clock={"$clock": 0.5},
+                     allowed_types=["b", "a"]) as app:
+            app.advance(0.25)
+            app.remove_user("ada")
+            assert app.request("GET", "/").json() == {"dir": "PosixPath" if os.name != "nt" else "WindowsPath",
+                                                      "users": {}, "now": 0.75, "types": ["a", "b"],
+                                                      "frozen": "frozenset"}
     finally:
         pool.close()

@@ -80,6 +80,10 @@ def test_asking_for_an_unknown_kata_lists_the_known_ones() -> None:
          "identifier"),
         ('name = "x"\ndifficulty = "easy"\nfunctions = ["f"]\nhints = ["a", "b"]\npoints = {public = 1}\nhint = 1',
          "unknown field"),
+        ('name = "x"\ndifficulty = "easy"\nfunctions = ["f"]\nhints = ["a", "b"]\npoints = {public = 1}\n'
+         'kind = "concurrency"\nuses = ["concurrency"]', "'uses' must list other kinds"),
+        ('name = "x"\ndifficulty = "easy"\nfunctions = ["f"]\nhints = ["a", "b"]\npoints = {public = 1}\n'
+         'uses = ["carrier_pigeon"]', "'uses' must list other kinds"),
     ],
 )
 def test_a_malformed_manifest_entry_is_refused_with_the_reason(tmp_path: Path, entry: str, complaint: str) -> None:

@@ -31,11 +31,11 @@ def scaffolded(root: Path, name: str, kind: str) -> tuple[list[Path], Kata]:
 
 @pytest.mark.parametrize("kind", kinds.names())
 def test_a_new_kata_of_any_kind_is_wired_end_to_end_and_its_python_parses(root: Path, kind: str) -> None:
-    written, kata = scaffolded(root, "rate_limiter", kind)
+    written, kata = scaffolded(root, "leaky_bucket", kind)
     assert kata.kind == kind
     assert {p.relative_to(root).as_posix() for p in written} == {
-        "katas/rate_limiter.py", "solutions/rate_limiter.py", "checks/public/test_rate_limiter.py",
-        "checks/hidden/test_rate_limiter.py", "tests/samples/rate_limiter/README.md", "katas.toml"}
+        "katas/leaky_bucket.py", "solutions/leaky_bucket.py", "checks/public/test_leaky_bucket.py",
+        "checks/hidden/test_leaky_bucket.py", "tests/samples/leaky_bucket/README.md", "katas.toml"}
     for path in (kata.stub(root), kata.reference(root), kata.public_tests(root), kata.hidden_tests(root)):
         ast.parse(path.read_text(encoding="utf-8"), str(path))
         assert "$" not in path.read_text(encoding="utf-8"), f"{path.name}: a template placeholder was left"

@@ -13,7 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from dojo.testing import KataFailure, KataProxy, LearnerRaised, same, short_repr
+from dojo.kinds.concurrency.testing import expect_value_error, run_threads
+from dojo.testing import KataFailure, KataProxy, same, short_repr
 
 Op = tuple[Any, ...]  # ("set", key, value), ("get", key), ("delete", key), ("len",), ("in", key),
 #                       ("advance", seconds), ("load", key, value), ("load_fails", key)
@@ -224,16 +225,8 @@ def test_a_state_machine_of_operations_and_clock_moves_agrees_with_the_model(kat
 @example(maxsize=2, ttl=-1.0)
 @given(st.integers(-2, 3), st.sampled_from([-1.0, 0.0, 0.5, 10.0]))
 def test_maxsize_below_one_or_a_ttl_not_above_zero_raise_value_error(kata: KataProxy, maxsize: int, ttl: float) -> None:
-    description = f"TTLCache({maxsize}, {ttl}, clock=clock)"
-    valid = maxsize >= 1 and ttl > 0
-    try:
-        kata.helper("make", "TTLCache", [maxsize, ttl], {"clock": {"$clock": 0.0}}, description=description)
-    except LearnerRaised as raised:
-        if valid or not raised.is_a(ValueError):
-            raise
-        return
-    if not valid:
-        raise KataFailure(f"Called {description}; it returned a cache: expected ValueError.")
+    expect_value_error(kata, "TTLCache", [maxsize, ttl], {"clock": {"$clock": 0.0}}, valid=maxsize >= 1 and ttl > 0,
+                       description=f"TTLCache({maxsize}, {ttl}, clock=clock)")
 
 
 # -- Threads -------------------------------------------------------------------------------------------------
@@ -247,17 +240,8 @@ def threads_share(kata: KataProxy, plans: list[list[list[Any]]], seed: int, stor
     """Run threads sharing one TTLCache(10, 60.0) under the scheduler; fail on a hang or deadlock."""
     scenario = {"create": ["TTLCache", [10, 60.0, {"$clock": 0.0}]], "plans": plans, "seed": seed,
                 "seconds": SECONDS, "final": None}
-    described = f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})"
-    result = kata.helper("run_scenario", scenario, description=described)
-    if "stuck" in result:
-        kata.reset()  # its threads are stuck for good: the next call gets a fresh worker
-        kind = "were each waiting for one another: a deadlock" if result.get("deadlock") else "never finished"
-        raise KataFailure(f"{described}: {result['stuck']} of {len(plans)} threads {kind}. {hint}")
-    if result.get("free_running"):
-        raise KataFailure(f"{described}: a thread waited inside your code on something the test cannot switch "
-                          "threads around (time.sleep, a lock from _thread or multiprocessing): use threading's "
-                          "Lock, RLock, Condition or Event.")
-    return result
+    return run_threads(kata, scenario, f"{story} (trial {seed + 1} of {TRIALS}, thread switches from seed {seed})",
+                       hint)
 
 
 def single_flight_trial(kata: KataProxy, seed: int) -> None:

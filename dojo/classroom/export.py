@@ -72,7 +72,7 @@ def extras(katas: Iterable[Kata], root: Path = ROOT) -> list[str]:
 def _copy_package(root: Path, out: Path, parts: Sequence[str], katas: Sequence[Kata]) -> None:
     """The package parts named, and the kinds the katas use (authors' templates left out)."""
     package = root / "dojo"
-    used = sorted({kata.kind for kata in katas})
+    used = sorted({kind for kata in katas for kind in kata.kinds})
     for name in (*parts, "kinds/__init__.py", *(f"kinds/{kind}" for kind in used)):
         if (package / name).is_dir():
             skipped = shutil.ignore_patterns("__pycache__", "templates")  # templates are for authors of katas

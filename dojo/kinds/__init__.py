@@ -8,6 +8,8 @@ worker boundary, and an `__init__.py` whose `KIND` says what it ships:
 - `extra`: the optional-dependency group of `pyproject.toml` the kind needs beyond the core;
 - `templates`: the files `nox -s new` fills in for a kata of this kind.
 
+A kata is of one kind and may use others (`uses` in the manifest): it then gets their worker modules, learner
+APIs and dependencies too, and objects made by one kind's helper can be handed to another's as test doubles.
 The core reads kinds only through this module; it never names one.
 """
 
@@ -67,6 +69,6 @@ def requirements(katas: Iterable[Any], project: dict[str, Any]) -> list[str]:
     """What the katas need installed: `project`'s core dependencies (the `[project]` table of pyproject.toml)
     and the optional-dependency group of each kind the katas use, so an assignment of pure-Python katas
     installs neither SQLAlchemy nor FastAPI."""
-    groups = sorted({get(kata.kind).extra for kata in katas} - {None})
+    groups = sorted({get(name).extra for kata in katas for name in kata.kinds} - {None})
     optional = project.get("optional-dependencies", {})
     return [*project["dependencies"], *(requirement for group in groups for requirement in optional[group])]

@@ -61,7 +61,7 @@ def context_fingerprint(katas: Sequence[Kata], pytest_args: Sequence[str] = ()) 
     """Everything a run of `katas` depends on except the learner's modules."""
     # KATA_PROFILE and CI choose the Hypothesis profile, KATA_DATABASE_URL adds a database.
     chosen = sorted(f"{name}={value}" for name, value in os.environ.items() if name.startswith("KATA_") or name == "CI")
-    checker = [_checker(kind).encode() for kind in sorted({kata.kind for kata in katas})]
+    checker = [_checker(kind).encode() for kind in sorted({kind for kata in katas for kind in kata.kinds})]
     entries = [repr(kata).encode() for kata in katas]  # each kata's manifest entry: functions, limits, kind
     tests = [_read(path) for kata in katas for path in kata.test_files()]
     return _digest([*checker, *entries, *map(str.encode, chosen), *map(str.encode, pytest_args), *tests])

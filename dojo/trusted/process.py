@@ -114,10 +114,10 @@ class Worker:
         assert self.process.stdout is not None  # stdout=PIPE
         threading.Thread(target=_read_answers, args=(self.process.stdout, self._answers), daemon=True,
                          name=f"answers of {self.kata.name}").start()
-        kind_module = self._home / "bin" / "kind.py"
+        kind_modules = [self._home / "bin" / f"kind_{name}.py" for name in self.kata.kinds]
         request = {"op": "load", "path": str(self.copy), "name": self.kata.name,
                    "functions": list(self.kata.functions),
-                   "kind_module": str(kind_module) if kind_module.exists() else None}
+                   "kind_modules": [str(path) for path in kind_modules if path.exists()]}
         timeout = max(self.kata.call_timeout, LOAD_TIMEOUT)
         try:
             response = self.request(request, timeout=timeout)
@@ -137,15 +137,15 @@ class Worker:
         scripts = self._home / "bin"
         if not scripts.exists():
             scripts.mkdir()
-            for script in ("main.py", "wire.py"):
+            for script in ("main.py", "wire.py", "doubles.py"):
                 shutil.copy(WORKER_CORE / script, scripts / script)
-            kind = kinds.get(self.kata.kind)
-            if (worker := kind.worker_path()) is not None:
-                shutil.copy(worker, scripts / "kind.py")
             (self._home / "lib" / "dojo").mkdir(parents=True)
             (self._home / "lib" / "dojo" / "__init__.py").touch()
-            for name in kind.learner_api:
-                shutil.copy(kind.folder / name, self._home / "lib" / "dojo" / name)
+            for kind in map(kinds.get, self.kata.kinds):  # its kind, and the kinds it uses
+                if (worker := kind.worker_path()) is not None:
+                    shutil.copy(worker, scripts / f"kind_{kind.name}.py")
+                for name in kind.learner_api:
+                    shutil.copy(kind.folder / name, self._home / "lib" / "dojo" / name)
             self._home.chmod(0o755)  # readable by the sandbox's unprivileged user; the copies are 0644
         shutil.copy(self.module_path, self.copy)
         self.dump.write_bytes(b"")

@@ -145,13 +145,18 @@ class KataProxy:
         message = {"op": "kind", "function": function, "args": wire.encode(list(args))}
         return self._send(description, message)
 
+    def unobserved(self, why: str) -> None:
+        """Tell whoever watches this pool's requests (the grader's replay) that the test also reaches the worker
+        another way, so its verdict is not only a function of the answers."""
+        if self._pool.observer is not None:
+            self._pool.observer.unobserved(why)
+
     def workspace(self) -> Path:
         """A fresh folder both sides can use (inside the worker's own folder, so a sandbox shows it too)."""
         worker = self._pool.worker(self.kata)
         if worker.load_failure:
             raise LoadFailure(worker.load_failure)
-        if self._pool.observer is not None:
-            self._pool.observer.unobserved("a folder shared with the worker")
+        self.unobserved("a folder shared with the worker")
         folder = Path(tempfile.mkdtemp(prefix="ws-", dir=worker.home))
         folder.chmod(0o777)  # the sandbox's unprivileged user writes here
         return folder

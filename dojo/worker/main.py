@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # -I leaves the script's own folder off sys.path
-# The copy of wire.py beside this script, importable once its folder is on the path.
+# The copies of wire.py and doubles.py beside this script, importable once its folder is on the path; a kind's
+# worker module imports them from sys.modules.
+import doubles  # noqa: F401
 from wire import (
     MAX_TEXT,
     ProtocolError,
@@ -46,16 +48,16 @@ class Session:
     def __init__(self) -> None:
         self.module: Any = None
         self.path = ""
-        self.kind: Any = None  # the kata kind's worker module, if it has one
+        self.kinds: list[Any] = []  # the worker modules of the kata's kind and of the kinds it uses
         self.objects: list[Any] = []  # learner objects the trusted side refers to by index
 
-    def load(self, path: str, name: str, functions: list[str], kind_module: str | None) -> dict[str, Any]:
-        if kind_module:  # before the learner's code, so it cannot patch what the kind's module binds
-            spec = importlib.util.spec_from_file_location("_dojo_kind", kind_module)
+    def load(self, path: str, name: str, functions: list[str], kind_modules: list[str]) -> dict[str, Any]:
+        for number, kind_module in enumerate(kind_modules):  # before the learner's code: it cannot patch them
+            spec = importlib.util.spec_from_file_location(f"_dojo_kind_{number}", kind_module)
             if spec is None or spec.loader is None:
                 raise ProtocolError(f"cannot load the kind's worker module {kind_module!r}")
-            self.kind = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(self.kind)
+            self.kinds.append(importlib.util.module_from_spec(spec))
+            spec.loader.exec_module(self.kinds[-1])
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             return {"load_error": "unreadable", "message": f"cannot import {path}"}
@@ -63,7 +65,9 @@ class Session:
         self.path = path
         try:
             source = Path(path).read_bytes()
-            code = compile(source, path, "exec")
+            # dont_inherit: learner code gets no __future__ flag of this module (string annotations would hide
+            # the local names FastAPI resolves a closure's dependencies by)
+            code = compile(source, path, "exec", dont_inherit=True)
         except SyntaxError as error:
             return {"load_error": "syntax", "message": error.msg, "line": error.lineno,
                     "code": (error.text or "").rstrip("\n")[:MAX_TEXT]}
@@ -120,7 +124,7 @@ class Session:
         if op == "batch":
             return self.batch(request["requests"])
         if op == "load":
-            return self.load(request["path"], request["name"], request["functions"], request.get("kind_module"))
+            return self.load(request["path"], request["name"], request["functions"], request["kind_modules"])
         runner: Callable[[], Any]
         if op == "call":
             def runner() -> Any:
@@ -143,9 +147,11 @@ class Session:
             def runner() -> Any:
                 return setattr(self.objects[request["handle"]], request["name"], decode(request["value"]))
         elif op == "kind":
-            if self.kind is None:
-                raise ProtocolError("this kata's kind has no worker module")
-            helper = getattr(self.kind, request["function"])
+            # The first of the kinds' modules that has the helper: the kata's own kind, then those it uses.
+            found = [getattr(kind, request["function"]) for kind in self.kinds if hasattr(kind, request["function"])]
+            if not found:
+                raise ProtocolError(f"no worker module of this kata's kinds has a helper {request['function']!r}")
+            helper = found[0]
 
             def runner() -> Any:
                 return helper(self.module, *decode(request["args"]))

@@ -58,9 +58,12 @@ import random
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
+
+from doubles import Doubles as CoreDoubles  # the worker core's shared doubles, already imported by main.py
 
 _settrace = sys.settrace
 _gettrace = sys.gettrace
@@ -413,43 +416,25 @@ def _perform(shared: Any, step: list[Any], doubles: Doubles) -> Any:
 SLOW_ROUNDS = 200  # how many times a slow loader lets the other threads run before it returns anyway
 
 
-class FakeClock:
-    """A clock only the test moves: `clock()` is the time; `advance` moves it on, and so does every reading
-    by `tick` seconds (0 unless the test asks: a clock that runs while threads use it)."""
-
-    def __init__(self, now: float, tick: float = 0.0) -> None:
-        self.now, self.tick = now, tick
-
-    def __call__(self) -> float:
-        now, self.now = self.now, self.now + self.tick
-        return now
-
-
-class Doubles:
-    """Makes the doubles a test writes as `{"$clock": start}` (with `"tick"`: it moves on at every reading) and
-    `{"$loader": {...}}` in arguments, and keeps
-    what they saw: a loader records each call (its key) in `loads`. A loader spec says what the loader does:
+class Doubles(CoreDoubles):
+    """The shared doubles (a fake clock) and `{"$loader": {...}}` in arguments, keeping what they saw: a
+    loader records each call (its key) in `loads`. A loader spec says what the loader does:
     `value` to return; `fails` ([exception name, message]) to raise instead (with `once`, only on the first
     call for its `key`); `started` (an event name) to set that event as it starts; `slow` to let every other
     scenario thread run (until each finished or blocked) first; `after` to wait for an event, and `then` to set
     one once loaded. A plan's step `["$wait", [event name]]` waits for an event too."""
 
     def __init__(self) -> None:
-        self.clocks: list[FakeClock] = []
+        super().__init__()
         self.loads: list[Any] = []
         self.failed: set[Any] = set()
         self.events: dict[str, threading.Event] = {}
         self.unsettled = 0  # slow loaders that gave up waiting for the other threads to finish or block
 
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if isinstance(value, dict) and "$clock" in value and set(value) <= {"$clock", "tick"}:
-            self.clocks.append(FakeClock(float(value["$clock"]), float(value.get("tick", 0.0))))
-            return self.clocks[-1]
-        if isinstance(value, dict) and len(value) == 1 and "$loader" in value:
-            return self._loader(value["$loader"])
-        return value
+    def make(self, tag: str, spec: dict[str, Any]) -> Any:
+        if tag == "$loader" and len(spec) == 1:
+            return self._loader(spec["$loader"])
+        return super().make(tag, spec)
 
     def event(self, name: str) -> threading.Event:
         return self.events.setdefault(name, threading.Event())  # a scheduler-aware Event (our Condition)
@@ -492,9 +477,28 @@ def make(module: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> int
     return len(_made) - 1
 
 
+def _repeat(shared: Any, doubles: Doubles, count: int, seconds: float, method: str, *args: Any) -> list[int]:
+    """Call `method(*args)` `count` times, the clocks moving on `seconds` before each call: how many calls
+    returned True, and by how many KiB the memory allocated during the run and still held at its end grew.
+    tracemalloc sees every allocation of Python objects, exactly and on every platform, and only while the run
+    lasts; resident-set figures would carry the allocator's caching."""
+    call = getattr(shared, method)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        allowed = 0
+        for _ in range(count):
+            doubles.advance(seconds)
+            allowed += call(*args) is True
+        return [allowed, max(0, tracemalloc.get_traced_memory()[0] - before) // 1024]
+    finally:
+        tracemalloc.stop()
+
+
 def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str, Any]]:
     """Run operations on a made object, in one round trip: `["advance", seconds]` moves its clocks on, `["len"]`
-    is len(obj), `["in", key]` is `key in obj`, anything else a method call with doubles in its arguments.
+    is len(obj), `["in", key]` is `key in obj`, `["repeat", count, seconds, method, *args]` a long run of calls
+    measured (see `_repeat`), anything else a method call with doubles in its arguments.
     Each gives `{"returned": value}` or `{"raised": [type, message]}`, and `"loads"`: the loader calls it made."""
     shared, doubles = _made[handle]
     results: list[dict[str, Any]] = []
@@ -502,11 +506,12 @@ def act(module: Any, handle: int, operations: list[list[Any]]) -> list[dict[str,
         before = len(doubles.loads)
         try:
             if name == "advance":
-                for clock in doubles.clocks:
-                    clock.now += args[0]
+                doubles.advance(args[0])
                 outcome: dict[str, Any] = {"returned": None}
             elif name == "len":
                 outcome = {"returned": len(shared)}
+            elif name == "repeat":
+                outcome = {"returned": _repeat(shared, doubles, *args)}
             elif name == "in":
                 outcome = {"returned": args[0] in shared}
             else:

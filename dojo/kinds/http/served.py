@@ -1,6 +1,7 @@
-"""The trusted side of the file_upload kata: serve the learner's app in the worker, talk to it over a real
-socket with httpx (a port of 127.0.0.1, or a Unix socket for a caged worker), build multipart bodies byte by
-byte, look at the storage folder from outside, and show what the app raised next to a failure."""
+"""The trusted side of the http kind: serve the learner's app in the worker (built from the test's arguments, test
+doubles made there), talk to it over a real socket with httpx (a port of 127.0.0.1, or a Unix socket for a caged
+worker), move its fake clock, build multipart bodies byte by byte, look at a storage folder from outside, and
+show what the app raised next to a failure."""
 
 from __future__ import annotations
 
@@ -50,15 +51,15 @@ def snapshot(folder: Path, leaving_out: Path | None = None) -> dict[str, bytes]:
 
 @dataclass
 class Served:
-    """One running app: its client, its storage folder, and how the last exchange went (for feedback)."""
+    """One running app: its client, its storage folder if it has one, and how the last exchange went (for
+    feedback)."""
 
     kata: KataProxy
     client: httpx.Client
-    storage: Path
+    storage: Path | None
     name: str  # the server's name in the worker
     base_url: str
     unix_socket: Path | None
-    options: dict[str, Any]
     last: str = ""
     stuck: str = ""  # why the app stopped answering, once it has: later requests fail at once
 
@@ -88,9 +89,19 @@ class Served:
                      f"{content_type or 'no content type'}")
         return self._exchange(lambda: self.client.post("/files", content=body, headers={"Content-Type": header}))
 
-    def request(self, method: str, path: str) -> httpx.Response:
-        self.last = f"{method} {path}"
-        return self._exchange(lambda: self.client.request(method, path))
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                data: dict[str, str] | None = None, json: Any = None, shown: str = "") -> httpx.Response:
+        """Send a request; `shown` says in the learner's words what it carries (a form, a token) for feedback."""
+        self.last = f"{method} {path}{f' {shown}' if shown else ''}"
+        return self._exchange(lambda: self.client.request(method, path, headers=headers, data=data, json=json))
+
+    def advance(self, seconds: float) -> None:
+        """Move the app's fake clock on by `seconds`."""
+        self.kata.helper("advance", self.name, seconds, description=f"moving the app's clock on by {seconds} s")
+
+    def remove_user(self, username: str) -> None:
+        """Take `username` out of the users the app was given (the very mapping passed to create_app)."""
+        self.kata.helper("remove_user", self.name, username, description=f"removing the user {username!r}")
 
     def fail(self, response: httpx.Response | None, rule: str) -> KataFailure:
         """A failure that shows the request, the response, what the app raised meanwhile (with the learner's
@@ -103,7 +114,9 @@ class Served:
             shown = f"\nThe response: {response.status_code}\n{headers}\n    body: {body!r}"
         # The storage folder's path and a random id change from run to run: shown as placeholders, the same
         # work gets the same feedback.
-        shown = (shown + self.raised()).replace(str(self.storage), "<storage_dir>")
+        shown += self.raised()
+        if self.storage is not None:
+            shown = shown.replace(str(self.storage), "<storage_dir>")
         if response is not None and (random_id := _random_id(response)) is not None:
             shown = shown.replace(random_id, "<random id>")
         return KataFailure(f"Sent {self.last}.{shown}\nThe rule: {rule}")
@@ -153,15 +166,15 @@ def _random_id(response: httpx.Response) -> str | None:
 
 
 @contextmanager
-def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Iterator[Served]:
-    """The learner's create_app(storage, **options) served in the worker for the length of the block."""
-    workspace = kata.workspace()
-    storage = storage or workspace / "storage"
+def serving_app(kata: KataProxy, args: list[Any], kwargs: dict[str, Any], *, description: str,
+                storage: Path | None = None) -> Iterator[Served]:
+    """The learner's `create_app(*args, **kwargs)` served in the worker for the length of the block; the
+    arguments are plain data, with test doubles (`{"$clock": 0.0}`, `{"$users": [...]}`, see the kind's
+    worker) made in the worker. `description` is the call as feedback shows it."""
+    kata.unobserved("an app served over a socket")  # its answers come over HTTP, not as the worker's
     # A caged worker has a network of its own: only a socket file in its folder reaches it from here.
-    unix_socket = workspace / "app.sock" if kata.caged else None
-    description = f"create_app({storage.name!r}, **{options!r})"
-    started = kata.helper("serve", str(storage), str(unix_socket) if unix_socket else None, options,
-                          description=description)
+    unix_socket = kata.workspace() / "app.sock" if kata.caged else None
+    started = kata.helper("serve", args, kwargs, str(unix_socket) if unix_socket else None, description=description)
     if not isinstance(started, dict) or not isinstance(started.get("serving"), str):
         why, raised = (started.get("error"), started.get("raised")) if isinstance(started, dict) else (started, None)
         raise KataFailure(f"create_app could not be served: {why}{_causes(kata, raised)}")
@@ -173,7 +186,7 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
     else:
         raise KataFailure(f"Called {description}; the worker answered with no port to connect to")
     with _client(base_url, unix_socket, timeout=REQUEST_SECONDS) as client:
-        served = Served(kata, client, storage, started["serving"], base_url, unix_socket, options)
+        served = Served(kata, client, storage, started["serving"], base_url, unix_socket)
         try:
             yield served
         finally:
@@ -184,6 +197,16 @@ def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Ite
                     kata.helper("stop", started["serving"], description="stopping the server")
                 except KataFailure:
                     kata.reset()
+
+
+@contextmanager
+def serving(kata: KataProxy, storage: Path | None = None, **options: Any) -> Iterator[Served]:
+    """An upload app: the learner's `create_app(storage, **options)` served for the length of the block."""
+    storage = storage or kata.workspace() / "storage"
+    kwargs = {k: ({"$frozenset": v} if k == "allowed_types" else v) for k, v in options.items()}
+    with serving_app(kata, [{"$path": str(storage)}], kwargs, storage=storage,
+                     description=f"create_app({storage.name!r}, **{options!r})") as served:
+        yield served
 
 
 def peak_memory_kib(kata: KataProxy, *, reset: bool = False) -> int:

@@ -1,6 +1,7 @@
-"""Worker-side helper of the file_upload kata: serve the learner's app with uvicorn in a thread of the worker,
-record what it raises while serving, and measure the memory it allocates. Loaded before the learner's
-module, so the functions bound here are the real ones.
+"""Worker side of the http kind: build the learner's app from the test's arguments (test doubles resolved here),
+serve it with uvicorn in a thread of the worker, move its fake clocks and change its users while it serves,
+record what it raises, and measure the memory it allocates. Loaded before the learner's module, so the
+functions bound here are the real ones.
 
 The app listens on a Unix socket when the trusted side names one (a caged worker's network namespace lets a
 socket file through, not a port), else on a free port of 127.0.0.1, which every platform has (Python has no
@@ -18,13 +19,19 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import uvicorn
-from wire import describe_exception  # the worker's own wire.py, already imported by main.py
+from doubles import Doubles  # the worker core's own modules, already imported by main.py
+from wire import describe_exception
+
+from dojo.auth import User, hash_password  # this kind's learner API, on the worker's path
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 KEPT = 5  # exceptions kept per server between two looks; the first ones explain the rest
 SETTLE = 2.0  # seconds to wait for requests in progress (a handler that hangs) before reporting
+# Test users' passwords are hashed at a low cost: a login in a test then costs a millisecond, not a third of a
+# second, and verify_password reads the cost from the hash.
+TEST_ITERATIONS = 1_000
 _socket = socket.socket
 _unix = getattr(socket, "AF_UNIX", None)
 
@@ -67,21 +74,46 @@ class Recorder:
         return found
 
 
+class AppDoubles(Doubles):
+    """The shared doubles (a fake clock), and the values an app factory takes that plain data cannot be:
+    `{"$path": text}` a Path, `{"$frozenset": [items]}` a frozenset, and `{"$users": [[name, password, role],
+    ...]}` a dict of dojo.auth Users by name, kept so a test can take a user away while the app serves."""
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.users: list[dict[str, User]] = []
+
+    def make(self, tag: str, spec: dict[str, Any]) -> Any:
+        payload = spec[tag]
+        if tag == "$path":
+            return Path(payload)
+        if tag == "$frozenset":
+            return frozenset(self.resolve(payload))
+        if tag == "$users":
+            self.users.append({name: User(hash_password(password, iterations=TEST_ITERATIONS), role)
+                               for name, password, role in payload})
+            return self.users[-1]
+        return super().make(tag, spec)
+
+
 class Running(NamedTuple):  # not a dataclass: this module is loaded by path, outside sys.modules
     server: uvicorn.Server
     thread: threading.Thread
     recorder: Recorder
     unix_socket: str | None
+    doubles: AppDoubles
 
 
 _servers: dict[str, Running] = {}
 
 
-def serve(module: Any, storage_dir: str, unix_socket: str | None, options: dict[str, Any]) -> dict[str, Any]:
-    """Build the learner's app and serve it until `stop`; returns once it accepts connections, with the name
-    `stop` and `raised` know it by and, on 127.0.0.1, the port."""
-    kwargs = {k: (frozenset(v) if k == "allowed_types" else v) for k, v in options.items()}
-    recorder = Recorder(module.create_app(Path(storage_dir), **kwargs), str(module.__file__))
+def serve(module: Any, args: list[Any], kwargs: dict[str, Any], unix_socket: str | None) -> dict[str, Any]:
+    """Build the learner's app, `create_app(*args, **kwargs)` with the test doubles in them made here, and serve
+    it until `stop`; returns once it accepts connections, with the name the other helpers know it by and, on
+    127.0.0.1, the port."""
+    doubles = AppDoubles(module)
+    app = module.create_app(*doubles.resolve(args), **doubles.resolve(kwargs))
+    recorder = Recorder(app, str(module.__file__))
     if unix_socket:
         if _unix is None:
             return {"error": "this platform has no Unix sockets"}
@@ -103,8 +135,19 @@ def serve(module: Any, storage_dir: str, unix_socket: str | None, options: dict[
             listener.close()
             return {"error": "the app did not start serving within 10 s", "raised": recorder.raised}
         time.sleep(0.01)
-    _servers[name] = Running(server, thread, recorder, unix_socket)
+    _servers[name] = Running(server, thread, recorder, unix_socket, doubles)
     return {"serving": name, "port": port}
+
+
+def advance(module: Any, name: str, seconds: float) -> None:
+    """Move the served app's fake clocks on by `seconds`."""
+    _servers[name].doubles.advance(seconds)
+
+
+def remove_user(module: Any, name: str, username: str) -> None:
+    """Take `username` out of the users the served app was given, as an administrator would."""
+    for users in _servers[name].doubles.users:
+        users.pop(username, None)
 
 
 def raised(module: Any, name: str) -> list[dict[str, Any]]:
