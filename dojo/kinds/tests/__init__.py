@@ -1,0 +1,7 @@
+"""Tests kind: the learner writes the tests. Their test module runs in the worker against a stand-in for the
+tested kata's function, whose calls are answered on the trusted side by hidden implementations, correct and
+buggy; the score is the share of bugs their tests catch without ever failing a correct implementation."""
+
+from dojo.kinds import Kind
+
+KIND = Kind("tests", "test modules, graded by the hidden bugs they catch", worker="worker.py", plugin="plugin")
