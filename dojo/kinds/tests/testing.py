@@ -163,20 +163,21 @@ class Verdict:
     """A learner's test module, run against every correct implementation and every bug; `check` says whether
     it caught one bug, in the learner's words."""
 
-    def __init__(self, pool: WorkerPool, kata: Kata, bugs: Sequence[Suspect], root: Path = ROOT) -> None:
+    def __init__(self, pool: WorkerPool, kata: Kata, bugs: Sequence[Suspect],
+                 correct_runs: Sequence[Suspect] | None = None, root: Path = ROOT) -> None:
         self.pool = pool
         self.kata = kata
         self.tested = under_test(kata)
         self.fixture = self.tested.functions[0]
         self.shown = display_path(pool.implementation.module_path(kata))
         self.hung: dict[str, str] = {}  # requests that hung once hang again: every run asks the same questions
-        self.tests: list[str] = []
+        self.tests: dict[str, str] | None = None  # learner test -> why it cannot run ('' when it can)
         self.trouble = ""  # the module did not load, or is not started: nothing can be caught
         self.false_alarms: dict[str, str] = {}  # learner test -> how it failed a correct implementation
         self.caught: dict[str, str] = {}  # bug name -> the learner test that caught it
         if pool.observer is not None:  # the verdict rests on suspects' answers too, which the replay cannot see
             pool.observer.unobserved("a test-writing kata's suspects answer in workers of their own")
-        self._grade(correct(self.tested, root), list(bugs))
+        self._grade(list(correct(self.tested, root) if correct_runs is None else correct_runs), list(bugs))
 
     def _grade(self, correct: list[Suspect], bugs: list[Suspect]) -> None:
         runs = [*correct, *bugs]
@@ -218,7 +219,7 @@ class Verdict:
             tables = unicode_tables()
             shutil.copytree(tables, home / ".hypothesis" / "unicode_data" / tables.name)
             (home / ".hypothesis").chmod(0o777)  # Hypothesis writes its caches there as the sandbox's user
-            if not self.tests:
+            if self.tests is None:
                 self.tests = self._collect(proxy)
             runs: dict[str, TestRun] = {}
             for test in self.tests:
@@ -234,14 +235,16 @@ class Verdict:
             learner.close()
             answers.close()
 
-    def _collect(self, proxy: KataProxy) -> list[str]:
+    def _collect(self, proxy: KataProxy) -> dict[str, str]:
         found = proxy.helper("tests", self.fixture, description=f"collecting the tests of {self.shown}")
         if not (isinstance(found, list) and all(isinstance(t, list) and len(t) == 2 for t in found)):
             raise WorkerTrouble(f"the worker running {self.shown} sent garbage for its list of tests")
-        return [str(name) for name, _ in found]
+        return {str(name): str(problem) for name, problem in found}
 
     def _test(self, proxy: KataProxy, answers: Answers, test: str) -> TestRun:
-        run = TestRun(failed=True)
+        run = TestRun(failed=True, message=self.tests[test])
+        if run.message:  # it cannot run: it fails every run, as pytest would fail it
+            return run
         try:
             event = proxy.helper("start", test, self.fixture, description=test)
             while isinstance(event, dict) and "call" in event and len(run.calls) < MAX_CALLS:
@@ -282,8 +285,6 @@ class Verdict:
         if bug.name in self.caught:
             return
         message = f"None of your tests fails on an implementation that {bug.breaks}."
-        if not self.tests:
-            message += f" {self.shown} has no tests yet: write functions named test_..."
         for test, why in self.false_alarms.items():
             first = why.strip().splitlines()[0] if why.strip() else "failed"
             message += f"\nNot counted: {test} fails on a correct implementation too ({first})."

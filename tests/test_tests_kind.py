@@ -1,0 +1,108 @@
+"""The tests kind: a learner's test module is graded by the bugs it catches, and nothing else earns points. The
+reference suite catches every bug and never fails the reference; a module that is empty, always fails, or tries
+to recognise the reference without testing its answers scores nothing; a half-finished one is told which
+requirements its tests leave unprotected."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from dojo import manifest, scoring
+from dojo.authoring.audit import run_kata
+from dojo.kinds.tests.testing import Suspect, Verdict, bugs, correct, under_test
+from dojo.manifest import ROOT
+from dojo.trusted.process import WorkerPool
+from dojo.trusted.submissions import Implementation
+
+KATA = manifest.get("palindrome_tests")
+SAMPLES = ROOT / "tests" / "samples" / KATA.name
+REFERENCE_RUNS = 20
+
+
+def every_bug() -> list[Suspect]:
+    """The hidden bugs and the public ones, as the kata's own test modules list them."""
+    spec = importlib.util.spec_from_file_location("public_palindrome_tests", KATA.public_tests())
+    if spec is None or spec.loader is None:
+        raise ImportError(KATA.public_tests())
+    public = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(public)
+    return [*bugs(ROOT / "checks" / "hidden" / "palindrome_tests.bugs.toml", under_test(KATA)), *public.PUBLIC]
+
+
+BUGS = every_bug()
+Grade = Callable[..., Verdict]
+
+
+@pytest.fixture
+def grade(tmp_path: Path) -> Iterator[Grade]:
+    pools: list[WorkerPool] = []
+
+    def grade(module: Path | str, correct_runs: Sequence[Suspect] | None = None) -> Verdict:
+        if isinstance(module, Path):
+            shutil.copy(module, tmp_path / f"{KATA.name}.py")
+        else:
+            (tmp_path / f"{KATA.name}.py").write_text(module, encoding="utf-8")
+        pools.append(WorkerPool(Implementation.parse(str(tmp_path))))
+        return Verdict(pools[-1], KATA, BUGS, correct_runs)
+
+    yield grade
+    for pool in pools:
+        pool.close()
+
+
+def score(verdict: Verdict) -> float:
+    """The kata's points for the verdict, by the manifest's groups, as the grader counts them."""
+    if verdict.trouble:
+        return 0.0
+    return scoring.points(KATA.points, [(bug.group, bug.name in verdict.caught) for bug in BUGS])
+
+
+def test_there_are_at_least_fifteen_distinct_bugs_each_described_for_learners() -> None:
+    assert len({bug.source for bug in BUGS}) == len(BUGS) >= 15
+    assert all(bug.breaks and bug.group in KATA.points for bug in BUGS)
+
+
+def test_the_reference_suite_catches_every_bug_and_passes_the_reference_every_run(grade: Grade) -> None:
+    reference = correct(under_test(KATA))[0]
+    verdict = grade(KATA.reference(), [reference] * REFERENCE_RUNS)
+    assert verdict.false_alarms == {}, f"the reference suite failed the reference: {verdict.false_alarms}"
+    assert sorted(verdict.caught) == sorted(bug.name for bug in BUGS)
+    assert score(verdict) == KATA.max_points
+
+
+def test_an_empty_module_scores_nothing(grade: Grade) -> None:
+    verdict = grade('"""No tests yet."""\n')
+    assert score(verdict) == 0
+    assert "does not define test_a_word_that_reads_the_same_backwards_is_a_palindrome" in verdict.trouble
+
+
+def test_a_module_whose_tests_always_fail_scores_nothing_and_each_test_is_a_false_alarm(grade: Grade) -> None:
+    verdict = grade(SAMPLES / "bug_always_fails.py")
+    assert score(verdict) == 0
+    assert set(verdict.false_alarms) == {"test_a_word_that_reads_the_same_backwards_is_a_palindrome",
+                                         "test_everything_is_a_bug"}
+
+
+@pytest.mark.parametrize("sample", ["bug_detects_the_reference", "bug_times_the_first_call"])
+def test_a_module_that_tries_to_recognise_the_reference_scores_nothing(grade: Grade, sample: str) -> None:
+    # Its source, file, module, the stack, module state, a first call's cost: all the same in every run.
+    verdict = grade(SAMPLES / f"{sample}.py")
+    assert verdict.caught == {}
+    assert score(verdict) == 0
+
+
+def test_a_half_finished_module_is_told_which_requirements_its_tests_do_not_protect_yet(tmp_path: Path) -> None:
+    shutil.copy(SAMPLES / "bug_only_type_checks.py", tmp_path / f"{KATA.name}.py")
+    result = run_kata(KATA, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "✓ refuses what is not a str (raises ValueError instead of TypeError for what is not a str) [types]" in out
+    assert ("✗ folds case as the contract says (lower-cases instead of case folding, so sharp s does not match ss) "
+            "[folding]") in out
+    assert "None of your tests fails on an implementation that keeps only ASCII letters and digits." in out
+    assert "palindrome_tests: 5 of 24 requirements met." in out
