@@ -175,8 +175,6 @@ class Verdict:
         self.trouble = ""  # the module did not load, or is not started: nothing can be caught
         self.false_alarms: dict[str, str] = {}  # learner test -> how it failed a correct implementation
         self.caught: dict[str, str] = {}  # bug name -> the learner test that caught it
-        if pool.observer is not None:  # the verdict rests on suspects' answers too, which the replay cannot see
-            pool.observer.unobserved("a test-writing kata's suspects answer in workers of their own")
         self._grade(list(correct(self.tested, root) if correct_runs is None else correct_runs), list(bugs))
 
     def _grade(self, correct: list[Suspect], bugs: list[Suspect]) -> None:
