@@ -8,15 +8,18 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from dojo import manifest, scoring
 from dojo.authoring.audit import run_kata
-from dojo.kinds.tests.testing import Suspect, Verdict, bugs, correct, under_test
+from dojo.kinds.tests.testing import Suspect, Verdict, bug_list, bugs, correct, hint, under_test
 from dojo.manifest import ROOT
+from dojo.scoring import Outcome
 from dojo.trusted.process import WorkerPool
+from dojo.trusted.results import TestResult
 from dojo.trusted.submissions import Implementation
 
 KATA = manifest.get("palindrome_tests")
@@ -31,7 +34,7 @@ def every_bug() -> list[Suspect]:
         raise ImportError(KATA.public_tests())
     public = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(public)
-    return [*bugs(ROOT / "checks" / "hidden" / "palindrome_tests.bugs.toml", under_test(KATA)), *public.PUBLIC]
+    return [*bugs(bug_list(KATA), under_test(KATA)), *public.PUBLIC]
 
 
 BUGS = every_bug()
@@ -106,3 +109,14 @@ def test_a_half_finished_module_is_told_which_requirements_its_tests_do_not_prot
             "[folding]") in out
     assert "None of your tests fails on an implementation that keeps only ASCII letters and digits." in out
     assert "palindrome_tests: 5 of 24 requirements met." in out
+
+
+def test_a_hint_names_an_input_on_which_a_surviving_bug_goes_wrong_never_its_code() -> None:
+    bug = next(bug for bug in BUGS if bug.name == "bug_isalpha")
+    nodeid = f"checks/hidden/test_palindrome_tests.py::test_keeps_exactly_the_letters_and_digits[{bug.breaks}]"
+    survived = TestResult(nodeid, KATA.name, bug.group, "keeps exactly the letters and digits", Outcome.FAILED)
+    text = hint(KATA, [survived])
+    assert "is_palindrome('1a2')" in text
+    assert bug.breaks in text
+    assert bug.source not in text
+    assert hint(KATA, [replace(survived, outcome=Outcome.PASSED)]) == ""

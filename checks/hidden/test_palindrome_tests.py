@@ -1,14 +1,13 @@
 """Hidden tests for the palindrome_tests kata: the learner's tests must catch each of the palindrome kata's bugs
 listed in palindrome_tests.bugs.toml, one test per bug, by the requirement it breaks."""
 
-from pathlib import Path
-
 import pytest
 
 from dojo import manifest
-from dojo.kinds.tests.testing import Suspect, Verdict, bugs, of_group, under_test
+from dojo.kinds.tests.testing import Suspect, Verdict, bug_list, bugs, of_group, under_test
 
-BUGS = bugs(Path(__file__).with_name("palindrome_tests.bugs.toml"), under_test(manifest.get("palindrome_tests")))
+KATA = manifest.get("palindrome_tests")
+BUGS = bugs(bug_list(KATA), under_test(KATA))
 
 
 @pytest.mark.group("types")

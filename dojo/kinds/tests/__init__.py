@@ -4,4 +4,5 @@ buggy; the score is the share of bugs their tests catch without ever failing a c
 
 from dojo.kinds import Kind
 
-KIND = Kind("tests", "test modules, graded by the hidden bugs they catch", worker="worker.py", plugin="plugin")
+KIND = Kind("tests", "test modules, graded by the hidden bugs they catch", worker="worker.py", plugin="plugin",
+            hints="testing")

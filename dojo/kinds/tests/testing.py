@@ -30,9 +30,11 @@ from typing import Any
 
 from dojo import manifest
 from dojo.manifest import ROOT, Kata
+from dojo.scoring import Outcome
 from dojo.trusted.failures import KataFailure, LearnerRaised, LoadFailure, NotStarted, WorkerTrouble, raised_text
 from dojo.trusted.process import WorkerPool
 from dojo.trusted.proxy import KataProxy
+from dojo.trusted.results import TestResult
 from dojo.trusted.submissions import Implementation, display_path
 from dojo.worker import wire
 
@@ -102,6 +104,26 @@ def bugs(path: Path, kata: Kata, root: Path = ROOT) -> list[Suspect]:
 
 def of_group(suspects: Sequence[Suspect], group: str) -> list[Suspect]:
     return [suspect for suspect in suspects if suspect.group == group]
+
+
+def bug_list(kata: Kata, root: Path = ROOT) -> Path:
+    """Where a tests kata's hidden bugs are listed: beside its hidden tests, so no student export carries it."""
+    return kata.hidden_tests(root).with_name(f"{kata.name}.bugs.toml")
+
+
+def hint(kata: Kata, results: Sequence[TestResult]) -> str:
+    """One input on which the first bug the learner's tests let through differs from the contract ('' when
+    their tests catch every bug, or where the hidden bugs are not at hand). Never the bug's code."""
+    if not bug_list(kata).exists():
+        return ""
+    known = {bug.breaks: bug for bug in bugs(bug_list(kata), under_test(kata))}
+    for result in results:
+        bug = known.get(result.nodeid.rpartition("[")[2].removesuffix("]"))
+        if result.outcome == Outcome.FAILED and bug is not None and bug.witness:
+            function = under_test(kata).functions[0]
+            return (f"An input your tests do not try yet: {function}({bug.witness}). One of the implementations "
+                    f"they let through ({bug.breaks}) gets it wrong.")
+    return ""
 
 
 @cache
