@@ -19,7 +19,7 @@ from dojo.kinds.tests.testing import Suspect, Verdict, bug_list, bugs, correct, 
 from dojo.manifest import ROOT
 from dojo.scoring import Outcome
 from dojo.trusted.process import WorkerPool
-from dojo.trusted.results import TestResult
+from dojo.trusted import results
 from dojo.trusted.submissions import Implementation
 
 KATA = manifest.get("palindrome_tests")
@@ -114,7 +114,7 @@ def test_a_half_finished_module_is_told_which_requirements_its_tests_do_not_prot
 def test_a_hint_names_an_input_on_which_a_surviving_bug_goes_wrong_never_its_code() -> None:
     bug = next(bug for bug in BUGS if bug.name == "bug_isalpha")
     nodeid = f"checks/hidden/test_palindrome_tests.py::test_keeps_exactly_the_letters_and_digits[{bug.breaks}]"
-    survived = TestResult(nodeid, KATA.name, bug.group, "keeps exactly the letters and digits", Outcome.FAILED)
+    survived = results.TestResult(nodeid, KATA.name, bug.group, "keeps exactly the letters and digits", Outcome.FAILED)
     text = hint(KATA, [survived])
     assert "is_palindrome('1a2')" in text
     assert bug.breaks in text
