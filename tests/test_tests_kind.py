@@ -18,8 +18,8 @@ from dojo.authoring.audit import run_kata
 from dojo.kinds.tests.testing import Suspect, Verdict, bug_list, bugs, correct, hint, under_test
 from dojo.manifest import ROOT
 from dojo.scoring import Outcome
-from dojo.trusted.process import WorkerPool
 from dojo.trusted import results
+from dojo.trusted.process import WorkerPool
 from dojo.trusted.submissions import Implementation
 
 KATA = manifest.get("palindrome_tests")
