@@ -6,7 +6,10 @@ requirements its tests leave unprotected."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -91,10 +94,10 @@ def test_a_module_whose_tests_always_fail_scores_nothing_and_each_test_is_a_fals
                                          "test_everything_is_a_bug"}
 
 
-@pytest.mark.parametrize("sample", ["bug_detects_the_reference", "bug_times_the_first_call"])
-def test_a_module_that_tries_to_recognise_the_reference_scores_nothing(grade: Grade, sample: str) -> None:
-    # Its source, file, module, the stack, module state, a first call's cost: all the same in every run.
-    verdict = grade(SAMPLES / f"{sample}.py")
+def test_a_module_that_tries_to_recognise_the_reference_scores_nothing(grade: Grade) -> None:
+    # Its source, file, module, the stack, module state: all the same in every run (a first call's cost too: the
+    # grader's test below).
+    verdict = grade(SAMPLES / "bug_detects_the_reference.py")
     assert verdict.caught == {}
     assert score(verdict) == 0
 
@@ -120,3 +123,18 @@ def test_a_hint_names_an_input_on_which_a_surviving_bug_goes_wrong_never_its_cod
     assert bug.breaks in text
     assert bug.source not in text
     assert hint(KATA, [replace(survived, outcome=Outcome.PASSED)]) == ""
+
+
+def test_the_grader_grades_each_student_of_a_batch_on_their_own_tests(tmp_path: Path) -> None:
+    # One batch, the reference suite first: the student after it is graded on a verdict of their own, never
+    # replayed the earlier one (no request reaches the pool's worker once a verdict is made). Their only test
+    # takes a quick first call for the sign of a bug: every run's first call costs the same, so it scores nothing.
+    for student, module in (("ada", KATA.reference()), ("bob", SAMPLES / "bug_times_the_first_call.py")):
+        (tmp_path / "cohort" / student).mkdir(parents=True)
+        shutil.copy(module, tmp_path / "cohort" / student / f"{KATA.name}.py")
+    graded = subprocess.run(
+        [sys.executable, "-m", "dojo", "grade", str(tmp_path / "cohort"), "--out", str(tmp_path / "grades"),
+         "--katas", KATA.name, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    gradebook = json.loads((tmp_path / "grades" / "gradebook.json").read_text(encoding="utf-8"))
+    assert {s["id"]: s["total"] for s in gradebook["students"]} == {"ada": KATA.max_points, "bob": 0}
