@@ -61,7 +61,12 @@ class Suspect:
 
 def under_test(kata: Kata) -> Kata:
     """The kata whose function a tests kata's learner writes tests for: `palindrome_tests` tests `palindrome`."""
-    return manifest.get(kata.name.removesuffix("_tests"))
+    try:
+        return manifest.get(kata.name.removesuffix("_tests"))
+    except manifest.ManifestError as error:
+        raise manifest.ManifestError(f"{kata.name} has the learner write tests for the kata "
+                                     f"{kata.name.removesuffix('_tests')!r}, which the manifest must list too: "
+                                     f"{error}") from None
 
 
 def samples(kata: Kata, root: Path = ROOT) -> Path:
