@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import tomllib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,7 @@ from dojo.worker import wire
 
 SUSPECT_TIMEOUT = 2.0  # seconds a suspect may take for one call before it counts as a hang
 MAX_CALLS = 20_000  # calls one learner test may make in one run
+RUNS_AT_ONCE = 2
 CORRECT_SAMPLE = "correct_*.py"
 
 
@@ -205,21 +207,24 @@ class Verdict:
         self._grade(list(correct(self.tested, root) if correct_runs is None else correct_runs), list(bugs))
 
     def _grade(self, correct: list[Suspect], bugs: list[Suspect]) -> None:
-        runs = [*correct, *bugs]
-        random.SystemRandom().shuffle(runs)  # nothing in the order says which run faces a correct implementation
+        suspects = [*correct, *bugs]
+        order = list(range(len(suspects)))
+        random.SystemRandom().shuffle(order)  # nothing in the order says which run faces a correct implementation
+        results: dict[int, dict[str, TestRun]] = {order[0]: self._run(suspects[order[0]])}
+        if self.trouble:  # the module does not load, or is not started: no other run would tell more
+            return
+        # The trusted side mostly waits on the workers: two runs at a time keep two cores busy.
+        with ThreadPoolExecutor(RUNS_AT_ONCE) as runner:
+            results.update(zip(order[1:], runner.map(lambda index: self._run(suspects[index]), order[1:]),
+                               strict=True))
+        for index in range(len(correct)):
+            for test, run in results[index].items():
+                if run.failed:
+                    self.false_alarms.setdefault(test, run.message)
         reference = Answers(correct[0], self.tested) if correct else None
-        results: dict[str, dict[str, TestRun]] = {}
         try:
-            for suspect in runs:
-                results[suspect.name] = self._run(suspect)
-                if self.trouble:
-                    return
-            for suspect in correct:
-                for test, run in results[suspect.name].items():
-                    if run.failed:
-                        self.false_alarms.setdefault(test, run.message)
-            for bug in bugs:
-                for test, run in results[bug.name].items():
+            for index, bug in enumerate(bugs, len(correct)):
+                for test, run in results[index].items():
                     if run.failed and test not in self.false_alarms and (
                             reference is None or self._differs(reference, run)):
                         self.caught[bug.name] = test
@@ -235,6 +240,8 @@ class Verdict:
 
     def _run(self, suspect: Suspect) -> dict[str, TestRun]:
         """Every learner test against `suspect`, in a fresh worker of the learner's module."""
+        if self.pool.expired:
+            raise WorkerTrouble(self.pool.expired)
         learner = WorkerPool(self.pool.implementation, self.pool.sandbox, self.pool.overridden)
         learner.hung = self.hung
         answers = Answers(suspect, self.tested)
