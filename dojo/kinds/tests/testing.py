@@ -249,7 +249,8 @@ class Verdict:
             proxy = KataProxy(learner, self.kata)
             home = learner.worker(self.kata).home
             tables = unicode_tables()
-            shutil.copytree(tables, home / ".hypothesis" / "unicode_data" / tables.name)
+            # copyfile, not copy2: Hypothesis writes its tables 0600, and a caged worker runs as another user
+            shutil.copytree(tables, home / ".hypothesis" / "unicode_data" / tables.name, copy_function=shutil.copyfile)
             (home / ".hypothesis").chmod(0o777)  # Hypothesis writes its caches there as the sandbox's user
             if self.tests is None:
                 self.tests = self._collect(proxy)
