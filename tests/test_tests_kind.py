@@ -18,6 +18,7 @@ import pytest
 
 from dojo import manifest, scoring
 from dojo.authoring.audit import run_kata
+from dojo.grading import sandbox
 from dojo.kinds.tests.testing import Suspect, Verdict, bug_list, bugs, correct, hint, under_test
 from dojo.manifest import ROOT
 from dojo.scoring import Outcome
@@ -48,12 +49,13 @@ Grade = Callable[..., Verdict]
 def grade(tmp_path: Path) -> Iterator[Grade]:
     pools: list[WorkerPool] = []
 
-    def grade(module: Path | str, correct_runs: Sequence[Suspect] | None = None) -> Verdict:
+    def grade(module: Path | str, correct_runs: Sequence[Suspect] | None = None, caged: bool = False) -> Verdict:
         if isinstance(module, Path):
             shutil.copy(module, tmp_path / f"{KATA.name}.py")
         else:
             (tmp_path / f"{KATA.name}.py").write_text(module, encoding="utf-8")
-        pools.append(WorkerPool(Implementation.parse(str(tmp_path))))
+        cage = sandbox.Sandbox.detect(sandbox.Limits()) if caged else None
+        pools.append(WorkerPool(Implementation.parse(str(tmp_path)), cage))
         return Verdict(pools[-1], KATA, BUGS, correct_runs)
 
     yield grade
@@ -100,6 +102,25 @@ def test_a_module_that_tries_to_recognise_the_reference_scores_nothing(grade: Gr
     verdict = grade(SAMPLES / "bug_detects_the_reference.py")
     assert verdict.caught == {}
     assert score(verdict) == 0
+
+
+@pytest.mark.skipif(sandbox.mechanism() != "bwrap", reason="needs bubblewrap, the grader's cage")
+def test_in_the_cage_no_run_leaves_anything_for_the_next(grade: Grade) -> None:
+    # Counting runs in files: were the reference met first, every later run would fail here, bugs included. In
+    # the cage every worker has its own /tmp and HOME, so each run is the first.
+    verdict = grade(
+        "import os\nimport tempfile\n\n\n"
+        "def test_a_word_that_reads_the_same_backwards_is_a_palindrome(is_palindrome):\n"
+        "    is_palindrome('1a2')\n"
+        "    runs = 0\n"
+        "    for folder in (tempfile.gettempdir(), os.path.expanduser('~')):\n"
+        "        path = os.path.join(folder, 'runs')\n"
+        "        runs += os.path.exists(path)\n"
+        "        with open(path, 'a') as file:\n"
+        "            file.write('one more')\n"
+        "    assert runs == 0\n", caged=True)
+    assert verdict.false_alarms == {}
+    assert verdict.caught == {}
 
 
 def test_a_half_finished_module_is_told_which_requirements_its_tests_do_not_protect_yet(tmp_path: Path) -> None:
