@@ -65,7 +65,7 @@ def grade(tmp_path: Path) -> Iterator[Grade]:
 
 def score(verdict: Verdict) -> float:
     """The kata's points for the verdict, by the manifest's groups, as the grader counts them."""
-    if verdict.trouble:
+    if verdict.trouble is not None:
         return 0.0
     return scoring.points(KATA.points, [(bug.group, bug.name in verdict.caught) for bug in BUGS])
 
@@ -86,7 +86,7 @@ def test_the_reference_suite_catches_every_bug_and_passes_the_reference_every_ru
 def test_an_empty_module_scores_nothing(grade: Grade) -> None:
     verdict = grade('"""No tests yet."""\n')
     assert score(verdict) == 0
-    assert "does not define test_a_word_that_reads_the_same_backwards_is_a_palindrome" in verdict.trouble
+    assert "does not define test_a_word_that_reads_the_same_backwards_is_a_palindrome" in str(verdict.trouble)
 
 
 def test_a_module_whose_tests_always_fail_scores_nothing_and_each_test_is_a_false_alarm(grade: Grade) -> None:

@@ -146,7 +146,7 @@ def unicode_tables() -> Path:
 
 
 @dataclass
-class TestRun:
+class Trial:
     """One learner test against one suspect: whether it failed, why, and every call it made with its answer."""
 
     failed: bool
@@ -201,7 +201,7 @@ class Verdict:
         self.shown = display_path(pool.implementation.module_path(kata))
         self.hung: dict[str, str] = {}  # requests that hung once hang again: every run asks the same questions
         self.tests: dict[str, str] | None = None  # learner test -> why it cannot run ('' when it can)
-        self.trouble = ""  # the module did not load, or is not started: nothing can be caught
+        self.trouble: KataFailure | None = None  # it did not load, or is not started: nothing can be caught
         self.false_alarms: dict[str, str] = {}  # learner test -> how it failed a correct implementation
         self.caught: dict[str, str] = {}  # bug name -> the learner test that caught it
         self._grade(list(correct(self.tested, root) if correct_runs is None else correct_runs), list(bugs))
@@ -210,8 +210,8 @@ class Verdict:
         suspects = [*correct, *bugs]
         order = list(range(len(suspects)))
         random.SystemRandom().shuffle(order)  # nothing in the order says which run faces a correct implementation
-        results: dict[int, dict[str, TestRun]] = {order[0]: self._run(suspects[order[0]])}
-        if self.trouble:  # the module does not load, or is not started: no other run would tell more
+        results: dict[int, dict[str, Trial]] = {order[0]: self._run(suspects[order[0]])}
+        if self.trouble is not None:  # it does not load, or is not started: no other run would tell more
             return
         # The trusted side mostly waits on the workers: two runs at a time keep two cores busy.
         with ThreadPoolExecutor(RUNS_AT_ONCE) as runner:
@@ -233,12 +233,12 @@ class Verdict:
             if reference is not None:
                 reference.close()
 
-    def _differs(self, reference: Answers, run: TestRun) -> bool:
+    def _differs(self, reference: Answers, run: Trial) -> bool:
         """Whether the reference would have answered any of the run's calls otherwise."""
         reference.fresh()
         return any(_key(reference.ask(args, kwargs)) != _key(answer) for args, kwargs, answer in run.calls)
 
-    def _run(self, suspect: Suspect) -> dict[str, TestRun]:
+    def _run(self, suspect: Suspect) -> dict[str, Trial]:
         """Every learner test against `suspect`, in a fresh worker of the learner's module."""
         if self.pool.expired:
             raise WorkerTrouble(self.pool.expired)
@@ -254,15 +254,15 @@ class Verdict:
             (home / ".hypothesis").chmod(0o777)  # Hypothesis writes its caches there as the sandbox's user
             if self.tests is None:
                 self.tests = self._collect(proxy)
-            runs: dict[str, TestRun] = {}
+            runs: dict[str, Trial] = {}
             for test in self.tests:
                 answers.fresh()
                 runs[test] = self._test(KataProxy(learner, self.kata), answers, test)
-                if self.trouble:
+                if self.trouble is not None:
                     break
             return runs
         except LoadFailure as failure:
-            self.trouble = str(failure)
+            self.trouble = failure
             return {}
         finally:
             learner.close()
@@ -274,8 +274,8 @@ class Verdict:
             raise WorkerTrouble(f"the worker running {self.shown} sent garbage for its list of tests")
         return {str(name): str(problem) for name, problem in found}
 
-    def _test(self, proxy: KataProxy, answers: Answers, test: str) -> TestRun:
-        run = TestRun(failed=True, message=self.tests[test])
+    def _test(self, proxy: KataProxy, answers: Answers, test: str) -> Trial:
+        run = Trial(failed=True, message=self.tests[test])
         if run.message:  # it cannot run: it fails every run, as pytest would fail it
             return run
         try:
@@ -288,7 +288,7 @@ class Verdict:
                 run.calls.append((args, kwargs, answer))
                 event = proxy.helper("resume", answer, description=test)
         except NotStarted as not_started:
-            self.trouble = str(not_started)
+            self.trouble = not_started
             return run
         except LoadFailure:
             raise
@@ -302,8 +302,8 @@ class Verdict:
         elif "passed" in event:
             run.failed = False
         elif "not_started" in event:
-            self.trouble = (f"not started yet: open {self.shown} and write {test} "
-                            f"(it still raises NotImplementedError).")
+            self.trouble = NotStarted(f"not started yet: open {self.shown} and write {test} "
+                                      f"(it still raises NotImplementedError).")
         else:
             failed = event.get("failed")
             run.message = raised_text(failed, self.shown) if isinstance(failed, dict) else "failed"
@@ -311,10 +311,8 @@ class Verdict:
 
     def check(self, bug: Suspect) -> None:
         """Pass when a test of the learner's that never fails a correct implementation fails on `bug`."""
-        if self.trouble.startswith("not started"):
-            raise NotStarted(self.trouble)
-        if self.trouble:
-            raise LoadFailure(self.trouble)
+        if self.trouble is not None:  # a fresh one per test: the same exception raised again would grow its traceback
+            raise type(self.trouble)(str(self.trouble))
         if bug.name in self.caught:
             return
         message = f"None of your tests fails on an implementation that {bug.breaks}."
