@@ -317,8 +317,10 @@ class Verdict:
             return
         message = f"None of your tests fails on an implementation that {bug.breaks}."
         for test, why in self.false_alarms.items():
-            first = why.strip().splitlines()[0] if why.strip() else "failed"
-            message += f"\nNot counted: {test} fails on a correct implementation too ({first})."
+            # What it raised and on which example, on one line: the lines of the learner's file after it would
+            # repeat under every bug it lets through.
+            said = " ".join(why.split(f"\n  {self.shown}, line", 1)[0].split()) or "failed"
+            message += f"\nNot counted: {test} fails on a correct implementation too: {said[:300]}"
         raise KataFailure(message)
 
 

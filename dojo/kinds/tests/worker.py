@@ -24,7 +24,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
-from wire import describe_exception  # the worker core's own module, already imported by main.py
+from wire import MAX_TEXT, describe_exception  # the worker core's own module, already imported by main.py
 
 # The worker's own folder, whatever the environment says: the trusted side puts Hypothesis's Unicode tables there
 # (building them costs a second of CPU, in every fresh worker).
@@ -69,7 +69,11 @@ class Running:
         except NotImplementedError as error:  # the stub's placeholder: not started, not a failure
             self.events.put({"not_started": describe_exception(error, self.module.__file__)})
         except BaseException as error:  # SystemExit too: a test that fails, whatever it raises
-            self.events.put({"failed": describe_exception(error, self.module.__file__)})
+            failed = describe_exception(error, self.module.__file__)
+            # Hypothesis tells the failing example in a note: the input the learner needs to see
+            notes = [str(note) for note in getattr(error, "__notes__", [])]
+            failed["message"] = "\n".join([failed["message"], *notes]).strip()[:MAX_TEXT]
+            self.events.put({"failed": failed})
         else:
             self.events.put({"passed": True})
 
