@@ -134,15 +134,20 @@ def hint(kata: Kata, results: Sequence[TestResult]) -> str:
 
 
 @cache
-def unicode_tables() -> Path:
+def unicode_tables() -> Path | None:
     """Hypothesis's Unicode tables, built here once: every learner worker gets a copy, since building them in each
     would cost a second of CPU per run. Built by this process, never taken from a worker's folder, so no
-    learner can leave tables for the next."""
-    from hypothesis.internal.charmap import charmap, charmap_file, intervals_from_codec
+    learner can leave tables for the next. None if this Hypothesis keeps them elsewhere (its internals moved):
+    then each worker builds its own, slower but the same."""
+    try:
+        from hypothesis.internal.charmap import charmap, charmap_file, intervals_from_codec
 
-    charmap()
-    intervals_from_codec("utf-8")
-    return charmap_file().parent
+        charmap()
+        intervals_from_codec("utf-8")
+        folder = charmap_file().parent
+    except (ImportError, AttributeError, OSError):
+        return None
+    return folder if folder.is_dir() else None
 
 
 @dataclass
@@ -248,10 +253,11 @@ class Verdict:
         try:
             proxy = KataProxy(learner, self.kata)
             home = learner.worker(self.kata).home
-            tables = unicode_tables()
-            # copyfile, not copy2: Hypothesis writes its tables 0600, and a caged worker runs as another user
-            shutil.copytree(tables, home / ".hypothesis" / "unicode_data" / tables.name, copy_function=shutil.copyfile)
-            (home / ".hypothesis").chmod(0o777)  # Hypothesis writes its caches there as the sandbox's user
+            if (tables := unicode_tables()) is not None:
+                # copyfile, not copy2: Hypothesis writes its tables 0600, and a caged worker runs as another user
+                shutil.copytree(tables, home / ".hypothesis" / "unicode_data" / tables.name,
+                                copy_function=shutil.copyfile)
+                (home / ".hypothesis").chmod(0o777)  # Hypothesis writes its caches there as the sandbox's user
             if self.tests is None:
                 self.tests = self._collect(proxy)
             runs: dict[str, Trial] = {}
