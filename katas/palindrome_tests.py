@@ -23,7 +23,8 @@ Examples:
     is_palindrome(None)                              -> raises TypeError
 
 Write tests as functions named `test_...` (a sentence about behaviour), each asking for `is_palindrome`
-and nothing else. Hypothesis works here (`@given`, `@example`, strategies), and so does `pytest.raises`.
+and nothing else (no other fixtures, no pytest marks). Hypothesis works here (`@given`, `@example`,
+strategies), and so does `pytest.raises`.
 Only plain values cross to the implementation (str, bytes, None, numbers, lists, tuples, dicts), and an
 exception it raises comes back as the same type with a message of ours, so test for the type only.
 
