@@ -8,7 +8,9 @@ worker boundary, and an `__init__.py` whose `KIND` says what it ships:
 - `extra`: the optional-dependency group of `pyproject.toml` the kind needs beyond the core;
 - `hints`: a module of the folder whose `hint(kata, results)` gives one more hint, drawn from the learner's
   latest results (shown by `nox -s hint` after the manifest's hints);
-- `templates`: the files `nox -s new` fills in for a kata of this kind.
+- `templates`: the files `nox -s new` fills in for a kata of this kind;
+- `autograder`: whether a Gradescope autograder zip, which carries a kata's test files and the package only,
+  can grade the kind's katas.
 
 A kata is of one kind and may use others (`uses` in the manifest): it then gets their worker modules, learner
 APIs and dependencies too, and objects made by one kind's helper can be handed to another's as test doubles.
@@ -36,6 +38,7 @@ class Kind:
     plugin: str | None = None
     extra: str | None = None
     hints: str | None = None
+    autograder: bool = True
 
     @property
     def folder(self) -> Path:

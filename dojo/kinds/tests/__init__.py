@@ -4,5 +4,7 @@ buggy; the score is the share of bugs their tests catch without ever failing a c
 
 from dojo.kinds import Kind
 
+# No autograder zip: the verdict needs the tested kata's reference, samples and the audit's mutants, which a zip
+# handed to a course platform must not carry.
 KIND = Kind("tests", "test modules, graded by the hidden bugs they catch", worker="worker.py", plugin="plugin",
-            hints="testing")
+            hints="testing", autograder=False)
