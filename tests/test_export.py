@@ -327,6 +327,13 @@ def test_the_classroom50_autograder_uses_its_own_tests_not_the_students(classroo
 
 # --- Gradescope --------------------------------------------------------------------------------------------
 
+def test_a_gradescope_zip_refuses_a_kata_it_could_not_grade_and_writes_nothing(tmp_path: Path) -> None:
+    tests_kata = manifest.get("palindrome_tests")  # its verdict needs hidden implementations a zip must not carry
+    with pytest.raises(ExportError, match=r"palindrome_tests .*nox -s grade"):
+        gradescope(tmp_path / "autograder.zip", [PALINDROME, tests_kata])
+    assert not (tmp_path / "autograder.zip").exists()
+
+
 def test_the_gradescope_zip_carries_only_what_the_chosen_katas_need(tmp_path: Path) -> None:
     with zipfile.ZipFile(gradescope(tmp_path / "autograder.zip", [PALINDROME])) as opened:
         names = set(opened.namelist())

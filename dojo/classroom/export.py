@@ -344,11 +344,21 @@ def scan(folder: Path, root: Path = ROOT) -> list[str]:
 
 # --- Gradescope --------------------------------------------------------------------------------------------
 
+def autogradable(kata: Kata) -> bool:
+    """Whether an autograder zip can grade `kata`: every kind it uses says so."""
+    return all(kinds.get(name).autograder for name in kata.kinds)
+
+
 def gradescope(zip_path: Path, katas: Sequence[Kata], root: Path = ROOT) -> Path:
     """An autograder zip: setup.sh installs the dependencies the katas' kinds need, run_autograder grades
     /autograder/submission (AUTOGRADER_ROOT moves the root) with the chosen katas' public and hidden tests
     and writes results/results.json. It carries nothing else: no reference, no other kata's tests, no
     working-tree katas, none of the project's own tests, benchmarks or CI."""
+    refused = [f"{k.name} (a {k.kind} kata)" for k in katas if not autogradable(k)]
+    if refused:
+        raise ExportError(f"a Gradescope autograder cannot grade {', '.join(refused)}: its verdict needs hidden "
+                          "implementations a zip must not carry; grade it with `nox -s grade`, or leave it out "
+                          "with --katas")
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "source"
         (source / "checks" / "public").mkdir(parents=True)
@@ -421,6 +431,11 @@ def main(args: argparse.Namespace) -> int:
               "starter repository (for Classroom 50, also copy it to <classroom>/autograders/<assignment>/ of "
               "your classroom's config repository: its autograder.py scores the public tests).")
     else:
+        if not args.katas:  # every kata an autograder can grade; the others are named, not silently dropped
+            left_out = [k.name for k in katas if not autogradable(k)]
+            katas = [k for k in katas if k.name not in left_out]
+            if left_out:
+                print(f"left out (grade them with `nox -s grade`): {', '.join(left_out)}")
         gradescope(args.out, katas)
         print(f"wrote {args.out}: upload it as the Gradescope autograder (setup.sh, run_autograder, source/).")
     return 0

@@ -6,7 +6,11 @@ worker boundary, and an `__init__.py` whose `KIND` says what it ships:
 - `learner_api`: modules of the folder learners import as `dojo.<name>` (copied into the worker's path);
 - `plugin`: a pytest plugin of the folder (options, fixtures) for the trusted test process;
 - `extra`: the optional-dependency group of `pyproject.toml` the kind needs beyond the core;
-- `templates`: the files `nox -s new` fills in for a kata of this kind.
+- `hints`: a module of the folder whose `hint(kata, results)` gives one more hint, drawn from the learner's
+  latest results (shown by `nox -s hint` after the manifest's hints);
+- `templates`: the files `nox -s new` fills in for a kata of this kind;
+- `autograder`: whether a Gradescope autograder zip, which carries a kata's test files and the package only,
+  can grade the kind's katas.
 
 A kata is of one kind and may use others (`uses` in the manifest): it then gets their worker modules, learner
 APIs and dependencies too, and objects made by one kind's helper can be handed to another's as test doubles.
@@ -16,7 +20,7 @@ The core reads kinds only through this module; it never names one.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +37,8 @@ class Kind:
     learner_api: tuple[str, ...] = ()
     plugin: str | None = None
     extra: str | None = None
+    hints: str | None = None
+    autograder: bool = True
 
     @property
     def folder(self) -> Path:
@@ -43,6 +49,12 @@ class Kind:
 
     def templates(self) -> Path:
         return self.folder / "templates"
+
+    def hint_from(self, kata: Any, results: Sequence[Any]) -> str:
+        """The kind's hint for `kata` from the learner's latest results ('' when it has none to give)."""
+        if self.hints is None:
+            return ""
+        return str(importlib.import_module(f"dojo.kinds.{self.name}.{self.hints}").hint(kata, results))
 
 
 def names() -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.table import Table
 
-from dojo import manifest
+from dojo import kinds, manifest
 from dojo.learner import runner
 from dojo.learner.memory import Memory, fingerprint
 from dojo.learner.warm import Message, WarmRun
@@ -49,13 +49,26 @@ def hint(name: str, path: Path = STATE) -> int:
         print(f"{kata.name}: that was the last hint ({len(kata.hints)} of {len(kata.hints)}). All of them:")
         for number, text in enumerate(kata.hints, 1):
             print(f"  {number}. {text}")
+        _hint_from_results(kata)
         return 0
     print(f"{kata.name}, hint {shown + 1} of {len(kata.hints)}:\n  {kata.hints[shown]}")
     state["hints"][kata.name] = shown + 1
     path.write_text(json.dumps(state, indent=1), encoding="utf-8")
     if shown + 1 < len(kata.hints):
         print(f"Still stuck? `nox -s hint -- {kata.name}` again shows the next one.")
+    _hint_from_results(kata)
     return 0
+
+
+def _hint_from_results(kata: Kata) -> None:
+    """A hint the kata's kind draws from the learner's latest results, when it has one (a tests kata: an input
+    on which a bug their tests let through goes wrong)."""
+    kind = kinds.get(kata.kind)
+    if kind.hints is None:
+        return
+    results = runner.latest([kata], "katas", lambda _: None)[0].results
+    if text := kind.hint_from(kata, results):
+        print(text)
 
 
 def progress(impl: str = "katas") -> int:
