@@ -52,10 +52,8 @@ def scaffold(name: str, kind: str, root: Path = ROOT, title: str | None = None) 
     if name in {k.name for k in manifest.load(root / "katas.toml")}:
         raise ValueError(f"there is already a kata called {name!r} in katas.toml")
     templates = kinds.get(kind).templates()
-    function = ("".join(part.title() for part in name.split("_")) if kind == "concurrency"
-                else f"test_{name}" if kind == "tests" else name)  # a tests kata's learner keeps its example test
     values = {"name": name, "title": title or name.replace("_", " ").capitalize(), "kind": kind,
-              "function": function, "marker": MARKER}
+              "function": kinds.get(kind).defined(name), "marker": MARKER}
     targets = {template: root / target.format(name=name) for template, target in TARGETS.items()}
     if existing := [str(path.relative_to(root)) for path in targets.values() if path.exists()]:
         raise ValueError(f"{', '.join(existing)} already exist(s); choose another name or remove them")

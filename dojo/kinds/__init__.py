@@ -8,7 +8,8 @@ worker boundary, and an `__init__.py` whose `KIND` says what it ships:
 - `extra`: the optional-dependency group of `pyproject.toml` the kind needs beyond the core;
 - `hints`: a module of the folder whose `hint(kata, results)` gives one more hint, drawn from the learner's
   latest results (shown by `nox -s hint` after the manifest's hints);
-- `templates`: the files `nox -s new` fills in for a kata of this kind;
+- `templates`: the files `nox -s new` fills in for a kata of this kind; `scaffolded` names what its stub defines,
+  from the kata's name (`{name}` as it is, `{Name}` in CamelCase);
 - `autograder`: whether a Gradescope autograder zip, which carries a kata's test files and the package only,
   can grade the kind's katas.
 
@@ -39,6 +40,7 @@ class Kind:
     extra: str | None = None
     hints: str | None = None
     autograder: bool = True
+    scaffolded: str = "{name}"
 
     @property
     def folder(self) -> Path:
@@ -49,6 +51,10 @@ class Kind:
 
     def templates(self) -> Path:
         return self.folder / "templates"
+
+    def defined(self, kata: str) -> str:
+        """What a scaffolded stub of the kata `kata` defines for the learner to fill in."""
+        return self.scaffolded.format(name=kata, Name="".join(part.title() for part in kata.split("_")))
 
     def hint_from(self, kata: Any, results: Sequence[Any]) -> str:
         """The kind's hint for `kata` from the learner's latest results ('' when it has none to give)."""

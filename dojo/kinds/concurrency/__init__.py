@@ -5,4 +5,5 @@ learner's code, and learner decorators that retry or wait, run on scripted funct
 from dojo.kinds import Kind
 
 KIND = Kind("concurrency", "objects shared by threads, with thread switches forced inside the learner's code; "
-            "decorators that wait, on recorded sleeps", worker="worker.py")
+            "decorators that wait, on recorded sleeps", worker="worker.py",
+            scaffolded="{Name}")  # a class, named in CamelCase

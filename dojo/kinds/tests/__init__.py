@@ -7,4 +7,5 @@ from dojo.kinds import Kind
 # No autograder zip: the verdict needs the tested kata's reference, samples and the audit's mutants, which a zip
 # handed to a course platform must not carry.
 KIND = Kind("tests", "test modules, graded by the hidden bugs they catch", worker="worker.py", plugin="plugin",
-            hints="testing", autograder=False)
+            hints="testing", autograder=False,
+            scaffolded="test_{name}")  # the stub's example test, which the learner keeps
